@@ -1,0 +1,254 @@
+"""``anju demo``: the whole system on this machine, on embedded defaults.
+
+Starts a broker (Mosquitto, or the embedded one), the gateway on SQLite, one edge box for the
+demo compound enrolled through the real enrolment API, and the simulator playing a scenario.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from anju.broker import MosquittoBroker, start_broker
+from anju.netutil import free_port, wait_for_port
+from anju.ratelog import setup_logging
+
+logger = logging.getLogger(__name__)
+
+COMPOUND = "demo"
+PRECINCT = "demo-precinct"
+USERS = (
+    # username, password, role, precinct, compound, display name
+    ("admin", "anju-admin", "admin", None, None, "系统管理员"),
+    ("officer", "anju-officer", "officer", PRECINCT, None, "值班民警"),
+    ("manager", "anju-manager", "property_manager", None, COMPOUND, "物业经理"),
+)
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _seed_gateway(data_dir: Path) -> None:
+    from anju_contracts import utcnow
+    from anju_contracts.common import format_ts
+    from anju_gateway.security import hash_password
+    from anju_gateway.store import Database
+    from anju_gateway.store.compounds import upsert_compound
+    from anju_gateway.store.users import Role, create_user
+
+    db = Database(data_dir / "gateway.sqlite3")
+    db.migrate()
+    now = format_ts(utcnow())
+    with db.write() as conn:
+        upsert_compound(
+            conn, compound_id=COMPOUND, name="安居示范小区", precinct_id=PRECINCT, now=now
+        )
+        for username, password, role, precinct, compound, name in USERS:
+            create_user(
+                conn,
+                username=username,
+                password_hash=hash_password(password),
+                role=Role(role),
+                now=now,
+                display_name=name,
+                precinct_id=precinct,
+                compound_id=compound,
+            )
+    db.close()
+
+
+def demo_edge_config(  # type: ignore[no-untyped-def]
+    data_dir: Path, broker_port: int, gateway_url: str, console_port: int, mqtt5: bool = True
+):
+    from anju_edge.config import parse_config
+
+    return parse_config(
+        {
+            "compound_id": COMPOUND,
+            "name": "安居示范小区",
+            "data_dir": str(data_dir),
+            "metrics_port": 0,
+            "broker": {
+                "port": broker_port,
+                "client_id": "anju-edge-demo",
+                "protocol": "5" if mqtt5 else "3.1.1",
+            },
+            "gateway": {"url": gateway_url},
+            "console": {"port": console_port},
+            "gates": [
+                {"id": "north-gate", "name": "北门"},
+                {"id": "garage-gate", "name": "地库入口"},
+            ],
+        },
+        "demo",
+    )
+
+
+def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: bool = False) -> int:
+    from anju_edge.enrol import enrol
+    from anju_edge.service import EdgeService
+    from anju_gateway.app import create_app
+    from anju_gateway.enrolment import issue_code
+    from anju_gateway.settings import GatewaySettings
+    from anju_gateway.store import Database
+    from anju_sim.scenario import ScenarioRunner, load_scenario
+
+    setup_logging(os.environ.get("ANJU_LOG_LEVEL", "warning"))
+    from anju_contracts import format_ts, utcnow
+
+    started = format_ts(utcnow())
+    data_dir = data_dir.resolve()
+    if not _port_free(port):
+        port = free_port()
+    gw_dir = data_dir / "gateway"
+    _seed_gateway(gw_dir)
+
+    broker = start_broker(data_dir / "broker", embedded=embedded_broker)
+    settings = GatewaySettings(data_dir=gw_dir, host="127.0.0.1", port=port)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    gw_thread = threading.Thread(target=server.run, name="gateway", daemon=True)
+    gw_thread.start()
+    wait_for_port("127.0.0.1", port, timeout=20)
+    gateway_url = f"http://127.0.0.1:{port}"
+
+    from datetime import timedelta
+
+    from anju_contracts import utcnow
+
+    db = Database(settings.db_path)
+    code, _ = issue_code(
+        db, compound_id=COMPOUND, created_by="demo", now=utcnow(), ttl=timedelta(minutes=10)
+    )
+    db.close()
+    console_port = port + 1 if _port_free(port + 1) else free_port()
+    edge_cfg = demo_edge_config(
+        data_dir / "edge",
+        broker.port,
+        gateway_url,
+        console_port,
+        mqtt5=isinstance(broker, MosquittoBroker),
+    )
+    enrol(gateway_url, code, edge_cfg.token_path())
+    edge = EdgeService(edge_cfg)
+    edge.start()
+    if not edge.mqtt.subscribed.wait(15):
+        logger.warning(
+            "the edge has not subscribed to the broker yet; the first events may be missed"
+        )
+
+    scenario = load_scenario("door-forced")
+    runner = ScenarioRunner(
+        scenario, "127.0.0.1", broker.port, COMPOUND, mqtt5=isinstance(broker, MosquittoBroker)
+    )
+    runner.start_devices()
+    stop = threading.Event()
+    player = threading.Thread(target=runner.play, args=(stop,), name="sim", daemon=True)
+    player.start()
+
+    print(
+        f"""
+安居 Anju demo is running / 演示已启动
+  Officers' console 民警工作台:   {gateway_url}/
+  Gate console 门岗控制台:        http://127.0.0.1:{console_port}/
+  Gateway API (OpenAPI JSON):     {gateway_url}/openapi.json
+  Alerts as JSON:                 {gateway_url}/api/v1/alerts   (log in first)
+  MQTT broker:                    {broker.url}
+  Logins 账号: admin / anju-admin · officer / anju-officer · manager / anju-manager
+  Simulator: playing scenario '{scenario.name}' ({scenario.title})
+Press Ctrl-C to stop / 按 Ctrl-C 停止
+""",
+        flush=True,
+    )
+    arrived = _wait_for_demo_alert(gateway_url, since=started, timeout=30)
+    print(
+        "demo alert arrived at the gateway / 演示告警已到达: " + (arrived or "NOT YET (see logs)"),
+        flush=True,
+    )
+
+    done = threading.Event()
+    day: threading.Thread | None = None
+    if not once:
+        signal.signal(signal.SIGINT, lambda *_: done.set())
+        signal.signal(signal.SIGTERM, lambda *_: done.set())
+        # Then life goes on: a normal day a minute, again and again. The door-forced gates
+        # power off first, since the day's gates reuse their client ids.
+        stop.set()
+        player.join(timeout=5)
+        runner.stop_devices()
+        day = threading.Thread(
+            target=_play_days,
+            args=(broker.port, isinstance(broker, MosquittoBroker), done),
+            name="sim-day",
+            daemon=True,
+        )
+        day.start()
+        print("Simulator: now a normal day per minute / 模拟：每分钟一天的日常通行", flush=True)
+        done.wait()
+    print("stopping / 正在停止 ...", flush=True)
+    stop.set()
+    if day is not None:
+        day.join(timeout=10)
+    else:
+        runner.stop_devices()
+    edge.stop()
+    server.should_exit = True
+    gw_thread.join(timeout=10)
+    broker.stop()
+    return 0 if arrived else 1
+
+
+def _play_days(broker_port: int, mqtt5: bool, done: threading.Event) -> None:
+    """Loop the normal-day scenario at 1440x (a day per minute), a new seed each day."""
+    from anju_sim.scenario import ScenarioRunner, load_scenario
+
+    day = load_scenario("normal-day")
+    seed = 1
+    while not done.is_set():
+        runner = ScenarioRunner(
+            day, "127.0.0.1", broker_port, COMPOUND, speed=1440, seed=seed, mqtt5=mqtt5
+        )
+        try:
+            runner.start_devices()
+            runner.play(done)
+        except (OSError, TimeoutError):
+            logger.warning("simulated day %d stopped: broker unreachable", seed)
+            done.wait(5)
+        finally:
+            runner.stop_devices()
+        seed += 1
+
+
+def _wait_for_demo_alert(gateway_url: str, since: str, timeout: float) -> str | None:
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=gateway_url, timeout=5) as client:
+        token = client.post(
+            "/api/v1/auth/login", json={"username": "officer", "password": "anju-officer"}
+        ).json()["token"]
+        while time.monotonic() < deadline:
+            alerts = client.get(
+                "/api/v1/alerts",
+                params={"kind": "door_forced", "since": since, "limit": 1},
+                headers={"Authorization": f"Bearer {token}"},
+            ).json()["alerts"]
+            if alerts:
+                a = alerts[0]
+                return f"{a['kind']} {a['severity']} at {a['source_id']} ({a['id']})"
+            time.sleep(0.3)
+    return None

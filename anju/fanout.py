@@ -1,0 +1,53 @@
+"""In-process fan-out of events to live-feed subscribers (SSE), shared by gateway and edge.
+
+Publishers may be worker threads; subscribers are asyncio queues on the server's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str  # "alert.new", "alert.updated", "gate.event", ...
+    compound_id: str | None
+    data: dict[str, Any]
+
+
+class EventHub:
+    def __init__(self, queue_size: int = 1000) -> None:
+        self._lock = threading.Lock()
+        self._subs: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]] = []
+        self._queue_size = queue_size
+        self.dropped = 0
+
+    def subscribe(self) -> asyncio.Queue[Event]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)
+        with self._lock:
+            self._subs.append((loop, queue))
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[Event]) -> None:
+        with self._lock:
+            self._subs = [(lp, q) for lp, q in self._subs if q is not queue]
+
+    def publish(self, event: Event) -> None:
+        with self._lock:
+            subs = list(self._subs)
+        for loop, queue in subs:
+            try:
+                loop.call_soon_threadsafe(self._offer, queue, event)
+            except RuntimeError:  # loop closed: the subscriber is gone
+                self.unsubscribe(queue)
+
+    def _offer(self, queue: asyncio.Queue[Event], event: Event) -> None:
+        try:
+            queue.put_nowait(event)
+        except asyncio.QueueFull:
+            # A stalled console must not hold memory without bound; it reloads on reconnect.
+            self.dropped += 1

@@ -1,0 +1,142 @@
+"""``anju edge ...``: run the edge service, check its configuration, enrol the box."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, cast
+
+import typer
+
+app = typer.Typer(
+    help="The compound edge box (小区边缘盒): ingest, detection, rules, outbox.",
+    no_args_is_help=True,
+)
+
+ConfigFile = Annotated[Path, typer.Option("--config", "-c", help="Edge config file (YAML).")]
+
+
+def _load(path: Path):  # type: ignore[no-untyped-def]
+    from anju_edge.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(config: ConfigFile) -> None:
+    """Run the edge service until SIGTERM or Ctrl-C.
+
+    Example: anju edge run --config /etc/anju/edge.yaml
+    """
+    from anju.ratelog import setup_logging
+    from anju_edge.service import EdgeService
+
+    cfg = _load(config)
+    setup_logging(cfg.log_level)
+    EdgeService(cfg).run_forever()
+
+
+@app.command("check-config")
+def check_config(
+    file: Annotated[Path, typer.Argument(help="Edge config file (YAML).")],
+) -> None:
+    """Validate a config file; exit 0 when valid, 2 with every problem and its key path when not.
+
+    Example: anju edge check-config /etc/anju/edge.yaml
+    """
+    cfg = _load(file)
+    typer.echo(
+        f"ok: compound {cfg.compound_id}, {len(cfg.gates)} gate(s), {len(cfg.cameras)} camera(s), "
+        f"{sum(len(c.rules) for c in cfg.cameras)} camera rule(s)"
+    )
+
+
+@app.command()
+def detect(
+    images: Annotated[list[Path], typer.Argument(help="JPEG or PNG files to look at.")],
+    annotate: Annotated[
+        Path | None, typer.Option(help="Write each image with its boxes into this folder.")
+    ] = None,
+    min_score: Annotated[float, typer.Option(help="Drop weaker detections.")] = 0.35,
+    model: Annotated[str, typer.Option(help="Model name in models/manifest.yaml.")] = (
+        "nanodet-m-416"
+    ),
+    threads: Annotated[int, typer.Option(help="onnxruntime threads.")] = 2,
+) -> None:
+    """Run the detector on images and print one JSON line per image (to check a camera's view).
+
+    Each line: {"image": PATH, "detections": [{"label": "person", "score": 0.83,
+    "box": [x1, y1, x2, y2]}]} with the box in pixels of the original image.
+
+    Example: anju edge detect gate-north.jpg --annotate /tmp/checked
+    """
+    import json
+
+    import cv2
+
+    from anju_edge.annotate import Image, draw_detections
+    from anju_edge.detect.onnx_detector import load_detector
+
+    detector = load_detector(model, None, threads)
+    if annotate is not None:
+        annotate.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for path in images:
+        image = cast("Image | None", cv2.imread(str(path), cv2.IMREAD_COLOR))
+        if image is None:
+            typer.echo(f"{path}: not a readable image", err=True)
+            failed += 1
+            continue
+        found = detector.detect([image], min_score)[0]
+        line = {
+            "image": str(path),
+            "detections": [
+                {
+                    "label": d.label,
+                    "score": round(d.score, 2),
+                    "box": [round(d.x1), round(d.y1), round(d.x2), round(d.y2)],
+                }
+                for d in found
+            ],
+        }
+        typer.echo(json.dumps(line, ensure_ascii=False))
+        if annotate is not None:
+            cv2.imwrite(str(annotate / f"{path.stem}.jpg"), draw_detections(image, found))
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def enrol(
+    gateway: Annotated[str, typer.Option(help="Gateway base URL.")],
+    code: Annotated[str, typer.Option(help="One-time enrolment code from the gateway.")],
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Edge config: the token goes to its token_file."),
+    ] = None,
+    token_file: Annotated[
+        Path | None, typer.Option(help="Where to write the token instead.")
+    ] = None,
+) -> None:
+    """Enrol this box with the gateway and store its device token (mode 0600).
+
+    Example: anju edge enrol --gateway https://gw.example --code ABCD-EFGH-JKLM
+    --config /etc/anju/edge.yaml
+    """
+    from anju_edge.enrol import EnrolFailed
+    from anju_edge.enrol import enrol as do_enrol
+
+    if token_file is None:
+        if config is None:
+            typer.echo("give --config or --token-file", err=True)
+            raise typer.Exit(2)
+        token_file = _load(config).token_path()
+    try:
+        resp = do_enrol(gateway, code, token_file)
+    except EnrolFailed as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"enrolled as {resp.edge_id} for compound {resp.compound_id}; token in {token_file}")

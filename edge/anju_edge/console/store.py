@@ -1,0 +1,117 @@
+"""The gate console's own SQLite (console.sqlite3): gate log, recent alerts, the queue of
+actions for the gateway, door-open audit and visitor passes. One connection per thread."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("edge.console")
+
+
+@migrations()
+def m001_create(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE gate_log (
+            id INTEGER PRIMARY KEY, gate_id TEXT NOT NULL, ts TEXT NOT NULL, type TEXT NOT NULL,
+            direction TEXT, result TEXT, plate TEXT, credential_masked TEXT, detail TEXT)"""
+    )
+    db.execute("CREATE INDEX gate_log_ts ON gate_log(ts)")
+    db.execute(
+        """CREATE TABLE alerts (
+            id TEXT PRIMARY KEY, ts TEXT NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL,
+            source_id TEXT NOT NULL, zone TEXT, details TEXT NOT NULL, snapshot_b64 TEXT,
+            acknowledged_by TEXT, acknowledged_at TEXT, note TEXT NOT NULL DEFAULT '')"""
+    )
+    db.execute(
+        """CREATE TABLE outgoing_actions (
+            action_id TEXT PRIMARY KEY, payload TEXT NOT NULL, created_at REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0)"""
+    )
+    db.execute(
+        """CREATE TABLE door_opens (
+            command_id TEXT PRIMARY KEY, gate_id TEXT NOT NULL, username TEXT NOT NULL,
+            reason TEXT NOT NULL, at TEXT NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE visitors (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, phone TEXT NOT NULL, host_unit TEXT NOT NULL,
+            plate TEXT NOT NULL, valid_until TEXT NOT NULL, created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX visitors_plate ON visitors(plate, valid_until)")
+
+
+class ConsoleStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            migrations.apply(sqlite_utils.Database(conn))
+        finally:
+            conn.close()
+        self._local = threading.local()
+
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        conn = self.conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn().execute(sql, params).fetchall()]
+
+    # --- outgoing actions: durable until the gateway acknowledged them ---
+    def queue_action(self, action_id: str, payload: str, now: float) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO outgoing_actions (action_id, payload, created_at) "
+                "VALUES (?, ?, ?)",
+                (action_id, payload, now),
+            )
+
+    def pending_actions(self, limit: int = 50) -> list[tuple[str, str]]:
+        rows = (
+            self.conn()
+            .execute(
+                "SELECT action_id, payload FROM outgoing_actions ORDER BY created_at LIMIT ?",
+                (limit,),
+            )
+            .fetchall()
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def action_done(self, action_id: str) -> None:
+        with self.write() as conn:
+            conn.execute("DELETE FROM outgoing_actions WHERE action_id = ?", (action_id,))
+
+    def alert_details(self, row: dict[str, Any]) -> dict[str, Any]:
+        out = dict(row)
+        out["details"] = json.loads(row["details"])
+        return out

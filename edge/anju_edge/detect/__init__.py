@@ -1,0 +1,1 @@
+"""Object detection: a small detector interface, its registry, and the ONNX implementation."""

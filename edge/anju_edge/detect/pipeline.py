@@ -1,0 +1,261 @@
+"""The camera path: latest-frame slots -> decode -> masks -> model -> tracker -> rules -> alerts.
+
+paho's thread only calls `submit` (a dictionary assignment). A preparing thread decodes, masks
+and letterboxes the waiting frames (one per camera, batched) while the inference worker(s) run
+the model on the previous batch, so the model is never idle waiting for JPEG decoding.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+from anju.ratelog import RateLimitedLog
+from anju_contracts import Alert, DetectedObject, PayloadError, SnapshotMeta, SourceKind
+from anju_edge.alerts import AlertDraft, AlertSink
+from anju_edge.annotate import draw_detections, draw_zone, thumbnail_jpeg
+from anju_edge.config import CameraConfig, EdgeConfig
+from anju_edge.detect.api import Detection, Detector, Prepared
+from anju_edge.detect.images import decode_jpeg
+from anju_edge.detect.slots import Frame, LatestFrameSlots
+from anju_edge.metrics import (
+    ALERT_LATENCY,
+    DETECT_SECONDS,
+    FRAMES_DETECTED,
+    FRAMES_DROPPED,
+    REJECTED,
+)
+from anju_edge.rules.camera_rules import CameraRules, Finding
+from anju_edge.track import Observation, Tracker
+from anju_edge.zones import apply_masks
+
+logger = logging.getLogger(__name__)
+_ratelog = RateLimitedLog(logger)
+
+Image = npt.NDArray[np.uint8]
+
+
+class CameraState:
+    def __init__(self, camera: CameraConfig) -> None:
+        self.config = camera
+        self.rules = CameraRules(camera)
+        self.tracker = Tracker()
+        self.labels = {label for rule in camera.rules for label in rule.labels}
+        self.lock = threading.Lock()
+        # Arrival time of the newest frame tracked: with several workers an older frame of
+        # this camera can finish after a newer one, and must not move its tracks back.
+        self.last_arrived = float("-inf")
+
+
+class DetectionPipeline:
+    def __init__(
+        self,
+        config: EdgeConfig,
+        detector: Detector,
+        sink: AlertSink,
+        monotonic: Callable[[], float] = time.monotonic,
+        local_now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.detector = detector
+        self.sink = sink
+        self.min_score = config.detector.min_score
+        self.max_bytes = config.detector.max_snapshot_bytes
+        self.max_pixels = config.detector.max_pixels
+        self.workers = config.detector.workers
+        self.cameras = {c.id: CameraState(c) for c in config.cameras}
+        self.slots = LatestFrameSlots()
+        tz = ZoneInfo(config.timezone)
+        self.monotonic = monotonic
+        self.local_now = local_now or (lambda: datetime.now(tz))
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        # One chunk per worker waits while the workers run: the model stays busy and memory
+        # stays bounded
+        # (decoded images are not kept; the rare alert thumbnail decodes its JPEG again).
+        self._prepared: queue.Queue[list[tuple[Frame, Prepared]]] = queue.Queue(
+            config.detector.workers
+        )
+        self._fps_count = 0
+        self._fps_since = time.monotonic()
+        self.fps = 0.0
+
+    # --- paho's thread ---
+    def submit(self, camera_id: str, jpeg: bytes, meta: SnapshotMeta, arrived: float) -> None:
+        if camera_id in self.cameras:
+            self.slots.put(Frame(camera_id, jpeg, meta, arrived))
+
+    # --- lifecycle ---
+    def start(self) -> None:
+        threads = [threading.Thread(target=self._prepare_loop, name="detector-prepare")]
+        threads += [
+            threading.Thread(target=self._infer_loop, name=f"detector-{i}")
+            for i in range(self.workers)
+        ]
+        for t in threads:
+            t.daemon = True
+            t.start()
+        self._threads = threads
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.slots.close()
+        for t in self._threads:
+            t.join(timeout=10)
+
+    def _prepare_loop(self) -> None:
+        while not self._stop.is_set():
+            frames = self.slots.take_all(timeout=0.5)
+            if not frames:
+                continue
+            try:
+                batch = self.prepare(frames)
+            except Exception:  # the detector threads must survive any single frame
+                logger.exception("preparing %d frame(s) failed", len(frames))
+                continue
+            # Split the batch so every inference worker gets a share.
+            size = max(1, -(-len(batch) // self.workers))
+            for start in range(0, len(batch), size):
+                self._hand_on(batch[start : start + size])
+
+    def _hand_on(self, chunk: list[tuple[Frame, Prepared]]) -> None:
+        while not self._stop.is_set():
+            try:
+                self._prepared.put(chunk, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _infer_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                batch = self._prepared.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            try:
+                self.infer(batch)
+            except Exception:
+                logger.exception("detection failed for %d frame(s)", len(batch))
+
+    # --- worker ---
+    def decode(self, frame: Frame) -> Image | None:
+        try:
+            image = decode_jpeg(frame.jpeg, self.max_bytes, self.max_pixels)
+        except PayloadError as exc:
+            REJECTED.labels(reason=exc.reason.value).inc()
+            _ratelog.warning(
+                f"img:{exc.reason.value}",
+                "refused snapshot from %s: %s",
+                frame.camera_id,
+                exc.message,
+            )
+            return None
+        apply_masks(image, self.cameras[frame.camera_id].config.masks)
+        return image
+
+    def prepare(self, frames: list[Frame]) -> list[tuple[Frame, Prepared]]:
+        return [
+            (f, self.detector.prepare(img)) for f in frames if (img := self.decode(f)) is not None
+        ]
+
+    def infer(self, batch: list[tuple[Frame, Prepared]]) -> list[Alert]:
+        started = time.perf_counter()
+        results = self.detector.run([p for _, p in batch], self.min_score)
+        raised: list[Alert] = []
+        for (frame, prepared), detections in zip(batch, results, strict=True):
+            raised.extend(self._camera(frame, prepared.width, prepared.height, detections))
+        DETECT_SECONDS.observe(time.perf_counter() - started)
+        self._count(len(batch))
+        return raised
+
+    def process(self, frames: list[Frame]) -> list[Alert]:
+        """Both stages on the calling thread (tests and benchmarks)."""
+        batch = self.prepare(frames)
+        return self.infer(batch) if batch else []
+
+    def _camera(self, frame: Frame, w: int, h: int, detections: list[Detection]) -> list[Alert]:
+        state = self.cameras[frame.camera_id]
+        relevant = [d for d in detections if d.label in state.labels]
+        observations = [
+            Observation(d.label, d.score, (d.x1 / w, d.y1 / h, d.x2 / w, d.y2 / h))
+            for d in relevant
+        ]
+        now = self.monotonic()
+        with state.lock:
+            if frame.arrived < state.last_arrived:
+                FRAMES_DROPPED.labels(camera=frame.camera_id).inc()
+                return []
+            state.last_arrived = frame.arrived
+            tracks = state.tracker.update(observations, now)
+            findings = state.rules.evaluate(tracks, now, self.local_now())
+        alerts = []
+        for finding in findings:
+            if self.sink.cooling(
+                finding.kind, frame.camera_id, finding.dedup_key, finding.cooldown_s
+            ):
+                continue
+            image = self.decode(frame)
+            if image is None:
+                continue
+            draft = self._draft(frame, image, relevant, finding)
+            alert = self.sink.raise_alert(draft)
+            if alert is not None:
+                ALERT_LATENCY.observe(time.monotonic() - frame.arrived)
+                alerts.append(alert)
+        return alerts
+
+    def _draft(
+        self, frame: Frame, image: Image, relevant: list[Detection], finding: Finding
+    ) -> AlertDraft:
+        state = self.cameras[frame.camera_id]
+        h, w = image.shape[:2]
+        ids = {t.id for t in finding.tracks}
+        boxes = {t.box for t in finding.tracks}
+        highlight = [d for d in relevant if (d.x1 / w, d.y1 / h, d.x2 / w, d.y2 / h) in boxes]
+        picture = draw_detections(
+            draw_zone(image, state.rules.zones[finding.zone]), relevant, highlight
+        )
+        objects = tuple(
+            DetectedObject(
+                label=t.label,
+                score=round(t.score, 3),
+                box=(
+                    round(t.box[0], 4),
+                    round(t.box[1], 4),
+                    round(t.box[2], 4),
+                    round(t.box[3], 4),
+                ),
+                track_id=t.id,
+            )
+            for t in finding.tracks[:64]
+        )
+        details = dict(finding.details)
+        details["tracks"] = len(ids)
+        return AlertDraft(
+            kind=finding.kind,
+            severity=finding.severity,
+            source_kind=SourceKind.camera,
+            source_id=frame.camera_id,
+            dedup_key=finding.dedup_key,
+            cooldown_s=finding.cooldown_s,
+            zone=finding.zone,
+            objects=objects,
+            details=details,
+            snapshot_jpeg=thumbnail_jpeg(picture),
+        )
+
+    def _count(self, n: int) -> None:
+        FRAMES_DETECTED.inc(n)
+        self._fps_count += n
+        elapsed = time.monotonic() - self._fps_since
+        if elapsed >= 5.0:
+            self.fps = self._fps_count / elapsed
+            self._fps_count = 0
+            self._fps_since = time.monotonic()

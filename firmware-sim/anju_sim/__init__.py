@@ -1,0 +1,1 @@
+"""Simulated gate controllers and cameras that speak Anju's MQTT contract like real firmware."""

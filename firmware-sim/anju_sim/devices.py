@@ -1,0 +1,235 @@
+"""One MQTT client per simulated device, like real firmware: retained status, last will,
+reconnect with backoff, a monotonic seq, QoS 1 events and an optional clock skew."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from pydantic import ValidationError
+
+from anju_contracts import DeviceState, GateCommand, GateEvent, GateEventType, utcnow
+from anju_contracts.camera import MotionEvent
+from anju_contracts.common import format_ts
+from anju_contracts.topics import Channel, camera, gate
+
+logger = logging.getLogger(__name__)
+
+
+class SimDevice(ABC):
+    kind = "device"
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        compound_id: str,
+        device_id: str,
+        clock_skew_s: float = 0.0,
+        protocol: MQTTProtocolVersion = mqtt.MQTTv5,
+    ) -> None:
+        self.compound_id = compound_id
+        self.device_id = device_id
+        self.clock_skew = timedelta(seconds=clock_skew_s)
+        self.host, self.port = host, port
+        self.seq = 0
+        self.published = 0
+        self.published_bytes = 0
+        self._seq_lock = threading.Lock()
+        self.connected = threading.Event()
+        self._online: mqtt.MQTTMessageInfo | None = None
+        self.protocol = protocol
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"sim-{compound_id}-{self.kind}-{device_id}",
+            protocol=protocol,
+        )
+        self.client.will_set(self.status_topic, DeviceState.offline.value, qos=1, retain=True)
+        # Real controllers back off when the broker is gone instead of hammering it.
+        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+
+    @abstractmethod
+    def topic(self, channel: Channel) -> str: ...
+
+    @property
+    def status_topic(self) -> str:
+        return self.topic(Channel.status)
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: object,
+        reason: object,
+        properties: object,
+    ) -> None:
+        self._online = client.publish(
+            self.status_topic, DeviceState.online.value, qos=1, retain=True
+        )
+        self.on_connected(client)
+        self.connected.set()
+
+    def on_connected(self, client: mqtt.Client) -> None:
+        """Subscribe to what the device listens to (called on every (re)connect)."""
+        return None
+
+    def _on_disconnect(self, client: mqtt.Client, *args: object) -> None:
+        self.connected.clear()
+
+    def next_seq(self) -> int:
+        with self._seq_lock:
+            self.seq += 1
+            return self.seq
+
+    def now(self) -> datetime:
+        return utcnow() + self.clock_skew
+
+    def _publish(
+        self, topic: str, payload: bytes | str, qos: int, properties: Properties | None = None
+    ) -> mqtt.MQTTMessageInfo:
+        info = self.client.publish(topic, payload, qos=qos, properties=properties)
+        self.published += 1
+        self.published_bytes += len(payload)
+        return info
+
+    def start(self, timeout: float = 10.0) -> None:
+        # The first connect is synchronous so a wrong address fails at once (OSError); later
+        # drops are retried by paho's loop with backoff.
+        self.client.connect(self.host, self.port, keepalive=15)
+        self.client.loop_start()
+        if not self.connected.wait(timeout):
+            self.client.loop_stop()
+            raise TimeoutError(f"{self.device_id}: broker {self.host}:{self.port} unreachable")
+        # Started means the broker holds our retained `online` (PUBACK received).
+        if self._online is not None:
+            self._online.wait_for_publish(timeout)
+
+    def stop(self) -> None:
+        """A clean power-off: say offline, then disconnect."""
+        if self.connected.is_set():
+            self.client.publish(
+                self.status_topic, DeviceState.offline.value, qos=1, retain=True
+            ).wait_for_publish(2)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def crash(self) -> None:
+        """Drop the TCP connection without DISCONNECT so the broker publishes the last will."""
+        sock = self.client.socket()
+        self.client.loop_stop()
+        if sock is not None:
+            sock.close()
+        self.connected.clear()
+
+
+class SimGate(SimDevice):
+    """A gate controller: publishes access events and obeys ``open`` commands from the edge."""
+
+    kind = "gate"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.commands: list[GateCommand] = []
+        self.rejected_commands = 0
+        self.on_command: Callable[[GateCommand], None] | None = None
+        self.client.message_callback_add(self.topic(Channel.command), self._handle_command)
+
+    def topic(self, channel: Channel) -> str:
+        return gate(self.compound_id, self.device_id, channel)
+
+    def on_connected(self, client: mqtt.Client) -> None:
+        client.subscribe(self.topic(Channel.command), qos=1)
+
+    def _handle_command(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        try:
+            command = GateCommand.model_validate_json(msg.payload)
+        except ValidationError as exc:
+            # Firmware ignores what it cannot parse; it never reboots over a bad packet.
+            self.rejected_commands += 1
+            logger.warning("%s: ignored bad command: %s", self.device_id, exc.errors()[:1])
+            return
+        self.commands.append(command)
+        # Publishing from paho's thread must not wait for the ack: that would deadlock the loop.
+        self.emit(
+            GateEventType.remote_open, wait=False, command_id=command.command_id, result="granted"
+        )
+        logger.info("%s: opened for command %s", self.device_id, command.command_id)
+        if self.on_command is not None:
+            self.on_command(command)
+
+    def emit(self, type_: GateEventType, wait: bool = True, **fields: object) -> GateEvent:
+        event = GateEvent(seq=self.next_seq(), ts=self.now(), type=type_, **fields)
+        info = self._publish(
+            self.topic(Channel.event), event.model_dump_json(exclude_none=True), qos=1
+        )
+        if wait:
+            info.wait_for_publish(5)
+        return event
+
+
+class SimCamera(SimDevice):
+    """A camera: JPEG snapshots with MQTT 5 user properties ``ts`` and ``seq``."""
+
+    kind = "camera"
+
+    def topic(self, channel: Channel) -> str:
+        return camera(self.compound_id, self.device_id, channel)
+
+    def snapshot(self, jpeg: bytes, qos: int = 0) -> mqtt.MQTTMessageInfo:
+        props = None
+        if self.protocol == mqtt.MQTTv5:
+            props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+            props.UserProperty = [("ts", format_ts(self.now())), ("seq", str(self.next_seq()))]
+        return self._publish(self.topic(Channel.snapshot), jpeg, qos=qos, properties=props)
+
+    def motion(self, active: bool, score: float | None = None) -> MotionEvent:
+        """The camera's own motion detector changed state (QoS 1: it is an event)."""
+        event = MotionEvent(seq=self.next_seq(), ts=self.now(), active=active, score=score)
+        self._publish(self.topic(Channel.motion), event.model_dump_json(exclude_none=True), qos=1)
+        return event
+
+    def feed(
+        self,
+        frames: Sequence[bytes],
+        fps: float,
+        stop: threading.Event,
+        on_motion: bool = False,
+        motion_frames: Sequence[bool] | None = None,
+    ) -> int:
+        """Publish `frames` in a loop at `fps` until `stop`; returns how many were sent.
+
+        Periodic mode sends every frame. Motion mode (``on_motion``), like cameras set to save
+        bandwidth, sends a frame only while motion is active (``motion_frames[i]``) and
+        publishes the motion state on every change.
+        """
+        sent, active, i = 0, False, 0
+        period = 1.0 / fps
+        next_at = time.monotonic()
+        while not stop.is_set():
+            frame = frames[i % len(frames)]
+            if on_motion:
+                moving = bool(motion_frames[i % len(motion_frames)]) if motion_frames else True
+                if moving != active:
+                    active = moving
+                    self.motion(active, 1.0 if active else 0.0)
+                if active:
+                    self.snapshot(frame)
+                    sent += 1
+            else:
+                self.snapshot(frame)
+                sent += 1
+            i += 1
+            next_at += period
+            if stop.wait(max(0.0, next_at - time.monotonic())):
+                break
+        return sent

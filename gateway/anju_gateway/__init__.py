@@ -1,0 +1,1 @@
+"""Anju gateway: the precinct-side service that receives, tracks and forwards alerts."""

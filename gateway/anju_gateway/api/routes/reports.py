@@ -1,0 +1,131 @@
+"""Daily clearance report as a printable page, JSON and CSV, always within the caller's scope."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
+from anju_gateway.reports import DailyReport, build_daily_report, default_day
+from anju_gateway.scope import Scope, scope_for
+from anju_gateway.store import Database
+from anju_gateway.store.users import Role, User
+from anju_gateway.web.reports_common import kind_label, local_time
+from anju_gateway.web.reports_html import render_daily
+
+router = APIRouter(tags=["reports"])
+
+
+def report_scope(user: User, db: Database) -> Scope:
+    scope = scope_for(db.conn(), user)
+    if not scope.sees_alerts:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="your role sees no alerts")
+    return scope
+
+
+def scope_label(user: User) -> str:
+    if user.role is Role.property_manager:
+        return f"小区 compound {user.compound_id}"
+    if user.precinct_id and user.role is not Role.admin:
+        return f"派出所 precinct {user.precinct_id}"
+    return "全部 all compounds"
+
+
+def _report(
+    user: User, db: Database, clock: ClockDep, settings: SettingsDep, day: date | None
+) -> DailyReport:
+    scope = report_scope(user, db)
+    now = clock.now()
+    return build_daily_report(
+        db.conn(),
+        scope,
+        day or default_day(now, settings.timezone),
+        tz=settings.timezone,
+        now=now,
+        clearance_hours=settings.sla_close_hours,
+    )
+
+
+@router.get("/api/v1/reports/daily", response_model=DailyReport)
+def daily_json(
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    user: Annotated[User, Depends(current_user)],
+    date_: Annotated[date | None, Query(alias="date")] = None,
+) -> DailyReport:
+    return _report(user, db, clock, settings, date_)
+
+
+def _csv(rows: list[list[object]]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    # BOM so spreadsheet programs open the Chinese text as UTF-8.
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+@router.get("/api/v1/reports/daily.csv", response_class=Response)
+def daily_csv(
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    user: Annotated[User, Depends(current_user)],
+    date_: Annotated[date | None, Query(alias="date")] = None,
+    view: Literal["alerts", "compounds"] = "alerts",
+) -> Response:
+    report = _report(user, db, clock, settings, date_)
+    tz = report.timezone
+    rows: list[list[object]]
+    if view == "compounds":
+        rows = [["compound_id", "小区 compound", "警情 total", "已销号 closed",
+                 "按时销号 closed_in_time", "超时 overdue"]]  # fmt: skip
+        rows += [[g.key, g.label, g.total, g.closed, g.closed_in_time, g.overdue]
+                 for g in report.by_compound]  # fmt: skip
+    else:
+        rows = [["id", "compound_id", "小区 compound", "类型 kind", "kind_label", "级别 severity",
+                 "状态 state", "发生时间 local_time", "责任人 owner", "接警分钟 ack_minutes",
+                 "销号分钟 close_minutes", "按时销号 closed_in_time", "超时 overdue"]]  # fmt: skip
+        for a in report.alerts:
+            rows.append([
+                a["id"], a["compound_id"], a["compound_name"], a["kind"], kind_label(a["kind"]),
+                a["severity"], a["state"], local_time(a["ts"], tz, "%Y-%m-%d %H:%M:%S"),
+                a["owner"] or "", "" if a["ack_minutes"] is None else a["ack_minutes"],
+                "" if a["close_minutes"] is None else a["close_minutes"],
+                int(a["closed_in_time"]), a["overdue"],
+            ])  # fmt: skip
+    name = f"anju-daily-{report.date}{'-compounds' if view == 'compounds' else ''}.csv"
+    return Response(
+        _csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def page_user(request: Request, db: DbDep, clock: ClockDep) -> User | None:
+    """The console session, or None so a page can send the browser to the login."""
+    try:
+        return current_user(request, db, clock)
+    except HTTPException as exc:
+        if exc.status_code == status.HTTP_401_UNAUTHORIZED:
+            return None
+        raise
+
+
+@router.get("/reports/daily", response_class=HTMLResponse, include_in_schema=False)
+def daily_page(
+    request: Request,
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    user: Annotated[User | None, Depends(page_user)],
+    date_: Annotated[date | None, Query(alias="date")] = None,
+) -> Response:
+    if user is None:
+        return RedirectResponse(f"/?next={request.url.path}", status_code=303)
+    report = _report(user, db, clock, settings, date_)
+    return HTMLResponse(render_daily(report, scope_label(user)))

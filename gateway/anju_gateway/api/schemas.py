@@ -1,0 +1,138 @@
+"""Request and response bodies of the HTTP API (the edge wire contracts live in anju_contracts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from anju_contracts.common import Ident
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginRequest(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class UserView(Strict):
+    username: str
+    display_name: str
+    role: str
+    precinct_id: str | None
+    compound_id: str | None
+
+
+class LoginResponse(Strict):
+    token: str
+    expires_at: str
+    user: UserView
+
+
+class AlertView(Strict):
+    id: str
+    compound_id: str
+    edge_id: str | None
+    source_kind: str
+    source_id: str
+    kind: str
+    severity: str
+    ts: str
+    zone: str | None
+    objects: list[dict[str, Any]]
+    details: dict[str, Any]
+    has_snapshot: bool
+    received_at: str
+    state: str
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class AlertList(Strict):
+    alerts: list[AlertView]
+    next_before: str | None = Field(
+        default=None, description="Pass as before= to fetch the next (older) page."
+    )
+
+
+class EnrolCodeRequest(Strict):
+    compound_id: Ident
+    ttl_minutes: int | None = Field(default=None, ge=1, le=30 * 24 * 60)
+
+
+class EnrolCodeResponse(Strict):
+    code: str
+    compound_id: str
+    expires_at: str
+
+
+class CompoundRequest(Strict):
+    id: Ident
+    name: str = Field(default="", max_length=100)
+    precinct_id: Ident
+
+
+class CompoundView(Strict):
+    id: str
+    name: str
+    precinct_id: str
+
+
+# --- watchlists, precinct webhooks (issue 5b) ---
+
+
+class WatchlistCreate(Strict):
+    kind: str = Field(default="plate", pattern=r"^(plate|credential)$")
+    value: str = Field(min_length=1, max_length=64, description="Plate as typed, e.g. 赣A·D12345")
+    reason: str = Field(min_length=1, max_length=200)
+    expires_at: AwareDatetime | None = Field(default=None, description="ISO-8601 with offset")
+    precinct_id: Ident | None = Field(
+        default=None, description="Omit: your precinct (officers) or global (admin)."
+    )
+
+
+class WatchlistView(Strict):
+    id: int
+    kind: str
+    value: str
+    display: str
+    reason: str
+    precinct_id: str | None
+    expires_at: str | None
+    created_by: str
+    created_at: str
+
+
+class WatchlistAuditView(Strict):
+    action: str
+    actor: str
+    at: str
+    detail: dict[str, Any]
+
+
+class WebhookRequest(Strict):
+    url: str = Field(min_length=8, max_length=500, pattern=r"^https?://")
+    secret: str = Field(min_length=16, max_length=200)
+    enabled: bool = True
+
+
+class WebhookView(Strict):
+    precinct_id: str
+    url: str
+    enabled: bool
+    updated_at: str
+    updated_by: str
+
+
+class DeliveryView(Strict):
+    id: int
+    alert_id: str
+    status: str
+    attempts: int
+    next_attempt_at: str | None
+    last_status: int | None
+    last_error: str
+    created_at: str
+    delivered_at: str | None

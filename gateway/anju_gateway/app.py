@@ -1,0 +1,111 @@
+"""The app factory: settings, clock and store are built here, never at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from starlette.responses import Response
+
+from anju.ratelog import RateLimitedLog
+from anju.throttle import LoginThrottle
+from anju_gateway.api.routes import (
+    admin,
+    alerts,
+    auth,
+    console,
+    edge,
+    edge_actions,
+    edge_health,
+    health,
+    lifecycle,
+    live,
+    precincts,
+    sync,
+    watchlist,
+)
+from anju_gateway.api.routes import analytics as analytics_routes
+from anju_gateway.api.routes import reports as report_routes
+from anju_gateway.clock import Clock, SystemClock
+from anju_gateway.events import EventHub
+from anju_gateway.limits import BodySizeLimit
+from anju_gateway.metrics import REJECTED
+from anju_gateway.periodic import PeriodicJob
+from anju_gateway.precinct_link import PrecinctLink
+from anju_gateway.settings import GatewaySettings
+from anju_gateway.sla import check_sla
+from anju_gateway.store import Database
+from anju_gateway.supervision import check_edges
+
+logger = logging.getLogger(__name__)
+_ratelog = RateLimitedLog(logger)
+
+
+def create_app(settings: GatewaySettings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.db_path)
+    db.migrate()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.precinct_link.start()
+        app.state.sla_sweeper.start()
+        app.state.supervisor.start()
+        yield
+        app.state.supervisor.stop()
+        app.state.sla_sweeper.stop()
+        app.state.precinct_link.stop()
+        db.close()
+
+    app = FastAPI(
+        title="Anju gateway (安居)",
+        version="0.1.0",
+        description="Receives alerts from compound edge boxes and runs the officers' workflow.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock or SystemClock()
+    app.state.hub = EventHub()
+    app.state.sync_hub = EventHub()  # wakes edges long-polling /api/v1/edge/sync
+    app.state.precinct_link = PrecinctLink(db, settings, app.state.clock)
+    app.state.login_throttle = LoginThrottle(
+        settings.login_max_failures, settings.login_window_seconds
+    )
+    app.state.supervisor = PeriodicJob(
+        "edge-supervisor",
+        settings.sla_sweep_seconds,
+        lambda: check_edges(db, app.state.hub, settings, app.state.clock.now()),
+    )
+    app.state.sla_sweeper = PeriodicJob(
+        "sla-sweeper",
+        settings.sla_sweep_seconds,
+        lambda: check_sla(db, app.state.hub, app.state.clock.now()),
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        REJECTED.labels(reason="schema").inc()
+        _ratelog.warning(
+            f"schema:{request.url.path}",
+            "invalid request to %s: %s",
+            request.url.path,
+            str(exc.errors()[:3])[:300],
+        )
+        return await request_validation_exception_handler(request, exc)
+
+    for module in (auth, alerts, lifecycle, live, edge, admin, health):
+        app.include_router(module.router)
+    for module in (watchlist, sync, precincts, report_routes, analytics_routes):
+        app.include_router(module.router)
+    app.include_router(edge_health.router)
+    app.include_router(edge_actions.router)
+    app.include_router(console.router)
+    app.mount("/console", console.static_files(), name="console")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,228 @@
+"""``anju gateway ...``: serve the API and administer it from the shell."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from anju.ratelog import setup_logging
+
+app = typer.Typer(
+    help="The central gateway (中心网关): API, officers' console, enrolment.", no_args_is_help=True
+)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Folder of the gateway database (default: ANJU_GATEWAY_DATA_DIR or ./var/gateway).",
+    ),
+]
+
+
+def _settings(data_dir: Path | None, **extra: object):  # type: ignore[no-untyped-def]
+    from anju_gateway.settings import GatewaySettings
+
+    kwargs: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
+    if data_dir is not None:
+        kwargs["data_dir"] = data_dir
+    return GatewaySettings(**kwargs)  # type: ignore[arg-type]
+
+
+def _db(data_dir: Path | None):  # type: ignore[no-untyped-def]
+    from anju_gateway.store import Database
+
+    settings = _settings(data_dir)
+    db = Database(settings.db_path)
+    db.migrate()
+    return settings, db
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
+    data_dir: DataDir = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
+) -> None:
+    """Run the gateway HTTP server.
+
+    Example: anju gateway serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/anju/gateway
+    """
+    import uvicorn
+
+    from anju_gateway.app import create_app
+
+    setup_logging(log_level)
+    settings = _settings(data_dir, host=host, port=port)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
+@app.command("add-compound")
+def add_compound(
+    compound_id: Annotated[str, typer.Argument(help="Compound id, e.g. jiujiang-lushan-01")],
+    precinct: Annotated[str, typer.Option(help="Precinct (派出所) id that covers it.")],
+    name: Annotated[str, typer.Option(help="Display name, e.g. 庐山小区")] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Create or update a compound and the precinct it belongs to.
+
+    Example: anju gateway add-compound lushan-01 --precinct xunyang --name 庐山小区
+    """
+    from anju_contracts import utcnow
+    from anju_contracts.common import format_ts
+    from anju_gateway.store.compounds import upsert_compound
+
+    _, db = _db(data_dir)
+    with db.write() as conn:
+        upsert_compound(
+            conn, compound_id=compound_id, name=name, precinct_id=precinct, now=format_ts(utcnow())
+        )
+    typer.echo(f"compound {compound_id} in precinct {precinct}")
+
+
+@app.command("enrol-code")
+def enrol_code(
+    compound: Annotated[str, typer.Option(help="Compound the edge box will serve.")],
+    ttl_minutes: Annotated[int, typer.Option(help="Minutes until the code expires.")] = 24 * 60,
+    data_dir: DataDir = None,
+) -> None:
+    """Issue a one-time enrolment code for an installer.
+
+    Example: anju gateway enrol-code --compound lushan-01 --ttl-minutes 120
+    """
+    from anju_contracts import utcnow
+    from anju_contracts.common import format_ts
+    from anju_gateway.enrolment import UnknownCompound, issue_code
+
+    _, db = _db(data_dir)
+    try:
+        code, expires = issue_code(
+            db,
+            compound_id=compound,
+            created_by="cli",
+            now=utcnow(),
+            ttl=timedelta(minutes=ttl_minutes),
+        )
+    except UnknownCompound:
+        typer.echo(
+            f"no compound {compound!r}: create it with 'anju gateway add-compound'", err=True
+        )
+        raise typer.Exit(2) from None
+    typer.echo(code)
+    typer.echo(f"expires {format_ts(expires)}", err=True)
+
+
+@app.command("create-user")
+def create_user(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[
+        str, typer.Option(help="admin, supervisor, officer, property_manager, installer")
+    ],
+    precinct: Annotated[
+        str | None, typer.Option(help="Precinct of an officer or supervisor.")
+    ] = None,
+    compound: Annotated[str | None, typer.Option(help="Compound of a property manager.")] = None,
+    display_name: Annotated[str, typer.Option(help="Name shown in consoles.")] = "",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="Password (prompted when omitted; or set ANJU_PASSWORD).", envvar="ANJU_PASSWORD"
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a user, or reset their password and role.
+
+    Example: anju gateway create-user zhang.wei --role officer --precinct xunyang
+    """
+    from anju_contracts import utcnow
+    from anju_contracts.common import format_ts
+    from anju_gateway.security import hash_password
+    from anju_gateway.store.users import Role
+    from anju_gateway.store.users import create_user as store_create_user
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        typer.echo(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}", err=True)
+        raise typer.Exit(2) from None
+    if role_value in (Role.officer,) and not precinct:
+        typer.echo("an officer needs --precinct", err=True)
+        raise typer.Exit(2)
+    if role_value is Role.property_manager and not compound:
+        typer.echo("a property manager needs --compound", err=True)
+        raise typer.Exit(2)
+    if password is None:
+        password = getpass.getpass("password: ")
+    if len(password) < 8:
+        typer.echo("password must have at least 8 characters", err=True)
+        raise typer.Exit(2)
+    _, db = _db(data_dir)
+    with db.write() as conn:
+        store_create_user(
+            conn,
+            username=username,
+            password_hash=hash_password(password),
+            role=role_value,
+            now=format_ts(utcnow()),
+            display_name=display_name,
+            precinct_id=precinct,
+            compound_id=compound,
+        )
+    typer.echo(f"user {username} ({role_value.value})")
+
+
+@app.command("list-edges")
+def list_edges_cmd(
+    compound: Annotated[str | None, typer.Option(help="Only this compound's boxes.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """List enrolled edge boxes (id, compound, host, enrolled, last seen, revoked).
+
+    Example: anju gateway list-edges --compound lushan-01
+    """
+    from anju_gateway.store.edges import list_edges
+
+    _, db = _db(data_dir)
+    rows = list_edges(db.conn(), compound)
+    for r in rows:
+        state = f"revoked {r.revoked_at}" if r.revoked_at else "active"
+        typer.echo(
+            f"{r.id}  {r.compound_id}  {r.hostname or '-'}  enrolled {r.created_at}  "
+            f"last seen {r.last_seen_at or 'never'}  {state}"
+        )
+    if not rows:
+        typer.echo("no edge boxes enrolled", err=True)
+
+
+@app.command("revoke-edge")
+def revoke_edge(
+    edge_id: Annotated[str, typer.Argument(help="Edge id as shown at enrolment.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Revoke an edge box's token at once (it must enrol again).
+
+    Example: anju gateway revoke-edge edge-01jd5k...
+    """
+    from anju_contracts import utcnow
+    from anju_contracts.common import format_ts
+    from anju_gateway.store.edges import revoke_edge as store_revoke
+
+    _, db = _db(data_dir)
+    with db.write() as conn:
+        done = store_revoke(conn, edge_id=edge_id, now=format_ts(utcnow()))
+    if not done:
+        typer.echo(f"no active edge {edge_id!r}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {edge_id}")

@@ -1,0 +1,63 @@
+"""Precincts and the compounds they cover."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from sqlite_utils import Database as SUDatabase
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("gateway.compounds")
+
+
+@migrations()
+def m001_create(db: SUDatabase) -> None:
+    db.execute("CREATE TABLE precincts (id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '')")
+    db.execute(
+        """CREATE TABLE compounds (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            precinct_id TEXT NOT NULL REFERENCES precincts(id),
+            created_at TEXT NOT NULL
+        )"""
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Compound:
+    id: str
+    name: str
+    precinct_id: str
+
+
+def upsert_precinct(conn: sqlite3.Connection, *, precinct_id: str, name: str = "") -> None:
+    conn.execute(
+        "INSERT INTO precincts (id, name) VALUES (?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET name = CASE WHEN excluded.name != '' "
+        "THEN excluded.name ELSE precincts.name END",
+        (precinct_id, name),
+    )
+
+
+def upsert_compound(
+    conn: sqlite3.Connection, *, compound_id: str, name: str, precinct_id: str, now: str
+) -> None:
+    upsert_precinct(conn, precinct_id=precinct_id)
+    conn.execute(
+        "INSERT INTO compounds (id, name, precinct_id, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET name = excluded.name, precinct_id = excluded.precinct_id",
+        (compound_id, name, precinct_id, now),
+    )
+
+
+def get_compound(conn: sqlite3.Connection, compound_id: str) -> Compound | None:
+    row = conn.execute(
+        "SELECT id, name, precinct_id FROM compounds WHERE id = ?", (compound_id,)
+    ).fetchone()
+    return Compound(row["id"], row["name"], row["precinct_id"]) if row else None
+
+
+def list_compounds(conn: sqlite3.Connection) -> list[Compound]:
+    rows = conn.execute("SELECT id, name, precinct_id FROM compounds ORDER BY id").fetchall()
+    return [Compound(r["id"], r["name"], r["precinct_id"]) for r in rows]

@@ -1,0 +1,109 @@
+"""The latest heartbeat of every edge box, and whether the box counts as online."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database as SUDatabase
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("gateway.heartbeats")
+
+
+@migrations()
+def m001_create(db: SUDatabase) -> None:
+    db.execute(
+        """CREATE TABLE edge_health (
+            edge_id TEXT PRIMARY KEY REFERENCES edges(id) ON DELETE CASCADE,
+            compound_id TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            online INTEGER NOT NULL DEFAULT 1,
+            offline_alert_id TEXT,
+            heartbeat_json TEXT NOT NULL
+        )"""
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeHealth:
+    edge_id: str
+    compound_id: str
+    hostname: str
+    enrolled_at: str
+    received_at: str | None
+    online: bool
+    offline_alert_id: str | None
+    heartbeat: dict[str, Any]
+
+
+def record(
+    conn: sqlite3.Connection,
+    *,
+    edge_id: str,
+    compound_id: str,
+    received_at: str,
+    heartbeat_json: str,
+) -> str | None:
+    """Store a beat; returns the open offline alert id if the box was offline until now."""
+    row = conn.execute(
+        "SELECT online, offline_alert_id FROM edge_health WHERE edge_id = ?", (edge_id,)
+    ).fetchone()
+    conn.execute(
+        "INSERT INTO edge_health (edge_id, compound_id, received_at, online, heartbeat_json) "
+        "VALUES (?, ?, ?, 1, ?) ON CONFLICT(edge_id) DO UPDATE SET "
+        "received_at = excluded.received_at, online = 1, offline_alert_id = NULL, "
+        "heartbeat_json = excluded.heartbeat_json",
+        (edge_id, compound_id, received_at, heartbeat_json),
+    )
+    if row is not None and not row["online"]:
+        return row["offline_alert_id"] or ""
+    return None
+
+
+def silent_since(conn: sqlite3.Connection, cutoff: str) -> list[tuple[str, str, str]]:
+    """(edge id, compound id, last beat) of online boxes whose last beat is older than cutoff."""
+    rows = conn.execute(
+        "SELECT h.edge_id, h.compound_id, h.received_at FROM edge_health h "
+        "JOIN edges e ON e.id = h.edge_id WHERE h.online = 1 AND e.revoked_at IS NULL "
+        "AND h.received_at < ?",
+        (cutoff,),
+    ).fetchall()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def mark_offline(conn: sqlite3.Connection, *, edge_id: str, alert_id: str) -> None:
+    conn.execute(
+        "UPDATE edge_health SET online = 0, offline_alert_id = ? WHERE edge_id = ?",
+        (alert_id, edge_id),
+    )
+
+
+def list_health(conn: sqlite3.Connection, compound_ids: tuple[str, ...] | None) -> list[EdgeHealth]:
+    sql = (
+        "SELECT e.id, e.compound_id, e.hostname, e.created_at, h.received_at, h.online, "
+        "h.offline_alert_id, h.heartbeat_json FROM edges e "
+        "LEFT JOIN edge_health h ON h.edge_id = e.id WHERE e.revoked_at IS NULL"
+    )
+    params: list[str] = []
+    if compound_ids is not None:
+        if not compound_ids:
+            return []
+        sql += f" AND e.compound_id IN ({','.join('?' * len(compound_ids))})"
+        params.extend(compound_ids)
+    sql += " ORDER BY e.compound_id, e.id"
+    return [
+        EdgeHealth(
+            edge_id=r[0],
+            compound_id=r[1],
+            hostname=r[2],
+            enrolled_at=r[3],
+            received_at=r[4],
+            online=bool(r[5]) if r[5] is not None else False,
+            offline_alert_id=r[6],
+            heartbeat=json.loads(r[7]) if r[7] else {},
+        )
+        for r in conn.execute(sql, params).fetchall()
+    ]

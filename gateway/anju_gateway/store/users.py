@@ -1,0 +1,114 @@
+"""People who log in, and their console sessions."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlite_utils import Database as SUDatabase
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("gateway.users")
+
+
+class Role(StrEnum):
+    admin = "admin"
+    supervisor = "supervisor"
+    officer = "officer"
+    property_manager = "property_manager"
+    installer = "installer"
+
+
+@migrations()
+def m001_create(db: SUDatabase) -> None:
+    db.execute(
+        """CREATE TABLE users (
+            username TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL DEFAULT '',
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL,
+            precinct_id TEXT REFERENCES precincts(id),
+            compound_id TEXT REFERENCES compounds(id),
+            created_at TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )"""
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    username: str
+    display_name: str
+    role: Role
+    precinct_id: str | None
+    compound_id: str | None
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(
+        username=row["username"],
+        display_name=row["display_name"],
+        role=Role(row["role"]),
+        precinct_id=row["precinct_id"],
+        compound_id=row["compound_id"],
+    )
+
+
+def create_user(
+    conn: sqlite3.Connection,
+    *,
+    username: str,
+    password_hash: str,
+    role: Role,
+    now: str,
+    display_name: str = "",
+    precinct_id: str | None = None,
+    compound_id: str | None = None,
+) -> User:
+    conn.execute(
+        "INSERT INTO users (username, display_name, password_hash, role, precinct_id, "
+        "compound_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(username) DO UPDATE SET display_name = excluded.display_name, "
+        "password_hash = excluded.password_hash, role = excluded.role, "
+        "precinct_id = excluded.precinct_id, compound_id = excluded.compound_id, disabled = 0",
+        (username, display_name, password_hash, role.value, precinct_id, compound_id, now),
+    )
+    return User(username, display_name, role, precinct_id, compound_id)
+
+
+def get_login(conn: sqlite3.Connection, username: str) -> tuple[User, str] | None:
+    row = conn.execute(
+        "SELECT * FROM users WHERE username = ? AND disabled = 0", (username,)
+    ).fetchone()
+    return (_user(row), row["password_hash"]) if row else None
+
+
+def create_session(
+    conn: sqlite3.Connection, *, token_hash: str, username: str, now: str, expires_at: str
+) -> None:
+    conn.execute(
+        "INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        (token_hash, username, now, expires_at),
+    )
+
+
+def session_user(conn: sqlite3.Connection, *, token_hash: str, now: str) -> User | None:
+    row = conn.execute(
+        "SELECT u.* FROM sessions s JOIN users u ON u.username = s.username "
+        "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
+        (token_hash, now),
+    ).fetchone()
+    return _user(row) if row else None
+
+
+def delete_session(conn: sqlite3.Connection, *, token_hash: str) -> None:
+    conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))

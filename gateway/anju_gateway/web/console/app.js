@@ -1,0 +1,289 @@
+// Officers' console: live feed (SSE), alert detail with lifecycle, SLA countdowns, device board.
+"use strict";
+
+const state = {
+  lang: localStorage.getItem("anju.lang") || "zh",
+  user: null,
+  alerts: new Map(),      // id -> alert view
+  selected: null,
+  source: null,
+};
+const $ = (sel) => document.querySelector(sel);
+const t = (key) => I18N[state.lang][key] ?? key;
+const label = (group, key) => (I18N[state.lang][group] || {})[key] || key;
+const TZ = "Asia/Shanghai";
+
+function fmtTime(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleString(state.lang === "zh" ? "zh-CN" : "en-GB",
+    { timeZone: TZ, hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+function esc(s) {
+  return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+async function api(path, opts = {}) {
+  const resp = await fetch(path, { credentials: "same-origin", headers: { "Content-Type": "application/json" }, ...opts });
+  if (resp.status === 401) { showLogin(); throw new Error("login required"); }
+  const body = resp.headers.get("content-type")?.includes("json") ? await resp.json() : null;
+  if (!resp.ok) throw new Error(body?.detail ? JSON.stringify(body.detail) : resp.statusText);
+  return body;
+}
+
+// ---- language ----
+function applyLang() {
+  document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.querySelectorAll(".lang-switch").forEach((b) => { b.textContent = state.lang === "zh" ? "English" : "中文"; });
+  if (state.user) $("#who").textContent = `${state.user.display_name || state.user.username} (${label("role", state.user.role)})`;
+  fillFilterOptions();
+  renderList();
+  if (state.selected) renderDetail(state.selected);
+}
+document.querySelectorAll(".lang-switch").forEach((b) => b.addEventListener("click", () => {
+  state.lang = state.lang === "zh" ? "en" : "zh";
+  localStorage.setItem("anju.lang", state.lang);
+  applyLang();
+}));
+
+// ---- login ----
+function showLogin() {
+  $("#app").hidden = true; $("#login").hidden = false;
+  if (state.source) { state.source.close(); state.source = null; }
+}
+$("#login-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  const resp = await fetch("/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: form.get("username"), password: form.get("password") }) });
+  if (!resp.ok) { $("#login-error").textContent = t("wrong_login"); return; }
+  $("#login-error").textContent = "";
+  start();
+});
+$("#logout").addEventListener("click", async () => {
+  await fetch("/api/v1/auth/logout", { method: "POST" });
+  showLogin();
+});
+
+// ---- filters and list ----
+function fillFilterOptions() {
+  const f = $("#filters");
+  const fill = (name, group) => {
+    const sel = f.elements[name]; const keep = sel.value;
+    sel.querySelectorAll("option:not([value=''])").forEach((o) => o.remove());
+    for (const key of Object.keys(I18N.zh[group])) sel.add(new Option(label(group, key), key));
+    sel.value = keep;
+  };
+  fill("kind", "kind"); fill("severity", "severity"); fill("state", "state");
+}
+async function loadCompounds() {
+  if (!["admin", "supervisor", "officer"].includes(state.user.role)) return;
+  const sel = $("#filters").elements.compound_id;
+  for (const c of await api("/api/v1/compounds")) sel.add(new Option(c.name || c.id, c.id));
+}
+function filterParams() {
+  const params = new URLSearchParams();
+  for (const el of $("#filters").elements) if (el.value) params.set(el.name, el.value);
+  params.set("limit", "200");
+  return params;
+}
+async function loadAlerts() {
+  const data = await api("/api/v1/alerts?" + filterParams());
+  state.alerts = new Map(data.alerts.map((a) => [a.id, a]));
+  renderList();
+}
+$("#filters").addEventListener("change", loadAlerts);
+
+function matchesFilters(a) {
+  for (const el of $("#filters").elements) if (el.value && a[el.name] !== el.value) return false;
+  return true;
+}
+function slaText(a) {
+  const x = a.extra || {};
+  const now = Date.now();
+  if (a.state === "new" && x.ack_due_at) return countdown(t("ack_in"), x.ack_due_at, x.ack_breached_at, now);
+  if (["acknowledged", "dispatched"].includes(a.state) && x.close_due_at) return countdown(t("close_in"), x.close_due_at, x.close_breached_at, now);
+  return { text: "", late: false };
+}
+function countdown(prefix, due, breached, now) {
+  const left = Math.round((new Date(due).getTime() - now) / 1000);
+  if (breached || left < 0) return { text: `${t("breached")} ${hms(-left)}`, late: true };
+  return { text: `${prefix} ${hms(left)}`, late: false };
+}
+function hms(s) {
+  s = Math.max(0, s); const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  return (h ? h + ":" : "") + String(m).padStart(h ? 2 : 1, "0") + ":" + String(sec).padStart(2, "0");
+}
+function renderList() {
+  const list = $("#alerts"); if (!list) return;
+  const rows = [...state.alerts.values()].filter(matchesFilters).sort((a, b) => (a.id < b.id ? 1 : -1));
+  $("#empty").hidden = rows.length > 0;
+  list.innerHTML = rows.map((a) => {
+    const sla = slaText(a);
+    return `<li class="alert sev-${a.severity} ${a.id === state.selected ? "selected" : ""} ${a._fresh ? "fresh" : ""}" data-id="${a.id}" data-state="${a.state}">
+      <div class="line1"><span class="badge sev-${a.severity}">${esc(label("severity", a.severity))}</span>
+        <strong>${esc(label("kind", a.kind))}</strong><span class="state st-${a.state}">${esc(label("state", a.state))}</span></div>
+      <div class="line2"><span>${esc(a.compound_id)} · ${esc(a.source_id)}${a.zone ? " · " + esc(a.zone) : ""}</span>
+        <time>${fmtTime(a.ts)}</time></div>
+      <div class="sla ${sla.late ? "late" : ""}">${esc(sla.text)}</div></li>`;
+  }).join("");
+}
+$("#alerts").addEventListener("click", (ev) => {
+  const li = ev.target.closest("li.alert"); if (li) select(li.dataset.id);
+});
+
+// ---- detail ----
+async function select(id) {
+  state.selected = id;
+  const a = await api(`/api/v1/alerts/${id}`);
+  a._fresh = false; state.alerts.set(id, a);
+  renderList(); renderDetail(id);
+}
+const RES_RESOLVE = ["handled", "apprehended", "referred", "no_finding"];
+const RES_FALSE = ["false_detection", "resident", "device_fault", "test"];
+async function renderDetail(id) {
+  const a = state.alerts.get(id); if (!a) return;
+  const events = await api(`/api/v1/alerts/${id}/events`);
+  const x = a.extra || {};
+  const canAct = ["officer", "supervisor", "admin"].includes(state.user.role);
+  const canReopen = ["supervisor", "admin"].includes(state.user.role);
+  const buttons = [];
+  if (canAct && a.state === "new") buttons.push(["acknowledge", "primary"]);
+  if (canAct && a.state === "acknowledged") buttons.push(["dispatch", "primary"]);
+  if (canAct && ["acknowledged", "dispatched"].includes(a.state)) buttons.push(["resolve", "primary"]);
+  if (canAct && ["new", "acknowledged", "dispatched"].includes(a.state)) buttons.push(["false_alarm", ""]);
+  if (canReopen && ["resolved", "false_alarm"].includes(a.state)) buttons.push(["reopen", ""]);
+  const sla = slaText(a);
+  const details = Object.entries(a.details || {}).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("");
+  const objects = (a.objects || []).map((o) => `${esc(o.label)} ${Math.round(o.score * 100)}%`).join(", ") || t("none");
+  $("#detail").innerHTML = `
+    <h2><span class="badge sev-${a.severity}">${esc(label("severity", a.severity))}</span> ${esc(label("kind", a.kind))}
+      <span class="state st-${a.state}" id="detail-state">${esc(label("state", a.state))}</span></h2>
+    <div class="sla big ${sla.late ? "late" : ""}" id="detail-sla">${esc(sla.text)}</div>
+    <div class="cols">
+      <figure>${a.has_snapshot ? `<img id="snapshot" alt="${t("snapshot")}" src="/api/v1/alerts/${a.id}/snapshot.jpg">` : `<div class="noshot">${t("snapshot")}: ${t("none")}</div>`}</figure>
+      <dl>
+        <dt>${t("time")}</dt><dd>${fmtTime(a.ts)}</dd>
+        <dt>${t("compound")}</dt><dd>${esc(a.compound_id)}</dd>
+        <dt>${t("source")}</dt><dd>${esc(a.source_kind)} ${esc(a.source_id)}</dd>
+        <dt>${t("zone")}</dt><dd>${esc(a.zone || t("none"))}</dd>
+        <dt>${t("owner")}</dt><dd>${esc(x.owner || t("none"))}</dd>
+        <dt>${t("objects")}</dt><dd>${objects}</dd>
+        ${x.resolution ? `<dt>${t("resolution")}</dt><dd>${esc(label("res", x.resolution))}</dd>` : ""}
+        ${details}
+      </dl>
+    </div>
+    <form id="act" class="act">
+      <select name="resolution" hidden></select>
+      <input name="note" maxlength="500" placeholder="${t("note")}">
+      <div class="buttons">${buttons.map(([b, cls]) => `<button type="button" class="${cls}" data-action="${b}">${t(b)}</button>`).join("")}
+        ${canAct ? `<button type="button" data-action="note">${t("add_note")}</button>` : ""}</div>
+      <p class="error" id="act-error"></p>
+    </form>
+    <h3>${t("history")}</h3>
+    <ol class="history">${events.map((e) => `<li><time>${fmtTime(e.at)}</time> <b>${esc(e.actor)}</b> ${esc(t(e.action) || e.action)}
+      ${e.to_state ? "→ " + esc(label("state", e.to_state)) : ""} ${e.note ? "· " + esc(e.note) : ""}</li>`).join("")}</ol>`;
+  $("#act").addEventListener("click", onAction);
+}
+async function onAction(ev) {
+  const button = ev.target.closest("button[data-action]"); if (!button) return;
+  const action = button.dataset.action;
+  const form = $("#act");
+  const sel = form.elements.resolution;
+  if ((action === "resolve" || action === "false_alarm") && (sel.hidden || sel.dataset.for !== action)) {
+    sel.innerHTML = (action === "resolve" ? RES_RESOLVE : RES_FALSE).map((r) => `<option value="${r}">${esc(label("res", r))}</option>`).join("");
+    sel.hidden = false; sel.dataset.for = action;
+    button.textContent = t(action) + " ✓";
+    return;
+  }
+  const body = { note: form.elements.note.value };
+  if (action === "resolve" || action === "false_alarm") body.resolution = sel.value;
+  const path = action === "false_alarm" ? "false-alarm" : action;
+  try {
+    await api(`/api/v1/alerts/${state.selected}/${path}`, { method: "POST", body: JSON.stringify(body) });
+    await select(state.selected);
+  } catch (e) { $("#act-error").textContent = e.message; }
+}
+
+// ---- live feed ----
+function beep() {
+  try {
+    const ctx = new (window.AudioContext || window.webkitAudioContext)();
+    const osc = ctx.createOscillator(); const gain = ctx.createGain();
+    osc.frequency.value = 880; gain.gain.value = 0.15;
+    osc.connect(gain).connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.25);
+  } catch (e) { /* audio may be blocked until the user interacts; the highlight still shows */ }
+}
+function toast(text) {
+  const el = $("#toast"); el.textContent = text; el.hidden = false;
+  clearTimeout(toast.timer); toast.timer = setTimeout(() => { el.hidden = true; }, 6000);
+}
+function connectLive() {
+  const source = new EventSource("/api/v1/live");
+  state.source = source;
+  source.addEventListener("hello", () => { $("#live-dot").classList.add("on"); });
+  source.addEventListener("alert.new", async (ev) => {
+    const { id } = JSON.parse(ev.data);
+    const a = await api(`/api/v1/alerts/${id}`);
+    a._fresh = true; state.alerts.set(id, a);
+    renderList(); beep();
+    toast(`${t("new_alert")}: ${label("kind", a.kind)} · ${a.compound_id}`);
+  });
+  source.addEventListener("alert.updated", async (ev) => {
+    const { id } = JSON.parse(ev.data);
+    if (!state.alerts.has(id)) return;
+    state.alerts.set(id, await api(`/api/v1/alerts/${id}`));
+    renderList(); if (state.selected === id) renderDetail(id);
+  });
+  source.addEventListener("alert.escalated", async (ev) => {
+    const d = JSON.parse(ev.data);
+    if (state.alerts.has(d.id)) state.alerts.set(d.id, await api(`/api/v1/alerts/${d.id}`));
+    renderList();
+    if (["supervisor", "admin"].includes(state.user.role)) { beep(); toast(`${t("escalated")}: ${d.id}`); }
+  });
+  source.addEventListener("edge.status", () => { if (boardVisible()) loadBoard(); });
+  source.onerror = () => { $("#live-dot").classList.remove("on"); };
+}
+
+// ---- device board ----
+const BOARD_POLL_MS = 10000;
+const boardVisible = () => !$("#board-tab").hidden;
+async function loadBoard() {
+  let edges;
+  try { edges = await api("/api/v1/edges"); }
+  catch (e) { $("#board-error").textContent = `${t("board_failed")}: ${e.message}`; return; }
+  $("#board-error").textContent = "";
+  $("#board-empty").hidden = edges.length > 0;
+  const down = edges.filter((e) => !e.online).length;
+  $("#board-summary").textContent = `${t("boxes")} ${edges.length} · ${t("online")} ${edges.length - down} · ${t("offline")} ${down} · ${t("updated")} ${fmtTime(new Date().toISOString())}`;
+  $("#edges").innerHTML = edges.map((e) => `<tr class="${e.online ? "" : "down"}" data-edge="${esc(e.id)}">
+    <td>${esc(e.compound_id)}</td><td>${esc(e.hostname || e.id)}<div class="muted small">${esc(e.software_version || "")}</div></td>
+    <td><span class="state ${e.online ? "st-resolved" : "st-new"}">${e.online ? t("online") : t("offline")}</span></td>
+    <td>${e.last_heartbeat_at ? fmtTime(e.last_heartbeat_at) : t("never")}</td>
+    <td>${e.queue_depth ?? ""}${e.oldest_unsent_age_s ? ` <span class="muted small">(${Math.round(e.oldest_unsent_age_s)} s)</span>` : ""}</td>
+    <td>${(e.devices || []).map((d) => `<span class="dev ${esc(d.state)}" title="${esc(label("dev_state", d.state))}">${esc(label("dev_kind", d.kind))} ${esc(d.id)} · ${esc(label("dev_state", d.state))}</span>`).join(" ")}</td></tr>`).join("");
+}
+setInterval(() => { if (state.user && boardVisible()) loadBoard(); }, BOARD_POLL_MS);
+document.querySelectorAll("a.tab").forEach((a) => a.addEventListener("click", (ev) => {
+  ev.preventDefault();
+  document.querySelectorAll("a.tab").forEach((x) => x.classList.toggle("active", x === a));
+  $("#feed-tab").hidden = a.dataset.tab !== "feed";
+  $("#board-tab").hidden = a.dataset.tab !== "board";
+  if (a.dataset.tab === "board") loadBoard();
+}));
+
+// ---- start ----
+async function start() {
+  try { state.user = await api("/api/v1/auth/me"); } catch (e) { return; }
+  $("#login").hidden = true; $("#app").hidden = false;
+  applyLang();
+  await loadCompounds();
+  await loadAlerts();
+  connectLive();
+}
+setInterval(() => {
+  renderList();
+  const a = state.selected && state.alerts.get(state.selected);
+  if (a && $("#detail-sla")) { const s = slaText(a); $("#detail-sla").textContent = s.text; $("#detail-sla").classList.toggle("late", s.late); }
+}, 1000);
+applyLang();
+start();

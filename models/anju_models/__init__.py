@@ -1,0 +1,1 @@
+"""The models the edge box runs: manifest, verification and benchmark tools."""

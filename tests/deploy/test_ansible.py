@@ -1,0 +1,270 @@
+"""deploy/ansible applied to localhost under a throwaway root: files, owners, modes, the broker's
+ACL enforced by a real Mosquitto, the edge config loaded by the edge's own loader, enrolment with
+a real gateway exactly once, systemd units verified, idempotence and check mode."""
+
+from __future__ import annotations
+
+import grp
+import hashlib
+import json
+import pwd
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+import yaml
+from paho.mqtt.enums import CallbackAPIVersion
+
+from anju_edge.config import load_config
+from anju_gateway.security import token_hash
+from anju_gateway.store.edges import edge_for_token
+from tests.deploy.conftest import (
+    ANSIBLE_DIR,
+    EDGE_GROUP,
+    EDGE_USER,
+    REPO,
+    Applied,
+    ansible_tool,
+    playbook,
+    recap,
+)
+from tests.support.servers import wait_until
+
+
+def owner(path: Path) -> tuple[str, str, str]:
+    st = path.stat()
+    return pwd.getpwuid(st.st_uid).pw_name, grp.getgrgid(st.st_gid).gr_name, oct(st.st_mode & 0o777)
+
+
+def test_playbooks_pass_syntax_check_and_production_lint() -> None:
+    syntax = playbook("--syntax-check", "-i", "inventory.example.yml", "site.yml", timeout=60)
+    assert syntax.returncode == 0, syntax.stdout + syntax.stderr
+    lint = subprocess.run(
+        [str(ansible_tool("ansible-lint")), "--profile", "production", "--nocolor"],
+        cwd=ANSIBLE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert lint.returncode == 0, lint.stdout[-4000:] + lint.stderr[-4000:]
+    assert "Profile 'production' was required, and it passed" in lint.stderr + lint.stdout
+
+
+def test_first_run_installs_and_second_run_changes_nothing(applied: Applied) -> None:
+    first = recap(applied.first.stdout)
+    assert set(first) == {"edge-c1", "gw"}
+    assert all(h["failed"] == 0 and h["unreachable"] == 0 for h in first.values())
+    assert first["edge-c1"]["changed"] >= 8 and first["gw"]["changed"] >= 4
+    # The handler chain ran: the installed config was checked before the (skipped) restart.
+    assert "RUNNING HANDLER [anju_edge : Validate the edge config]" in applied.first.stdout
+    second = recap(applied.second.stdout)
+    assert applied.second.returncode == 0, applied.second.stdout[-3000:]
+    assert {h: v["changed"] for h, v in second.items()} == {"edge-c1": 0, "gw": 0}
+
+
+def test_check_mode_with_diff_reports_no_change(applied: Applied) -> None:
+    run = playbook("-i", str(applied.inventory), "site.yml", "--check", "--diff")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert {h: v["changed"] for h, v in recap(run.stdout).items()} == {"edge-c1": 0, "gw": 0}
+
+
+def test_files_owners_and_modes(applied: Applied) -> None:
+    r = applied.root
+    assert owner(r / "etc/anju/edge.yaml") == ("root", EDGE_GROUP, "0o640")
+    assert owner(r / "var/lib/anju/edge") == (EDGE_USER, EDGE_GROUP, "0o750")
+    assert owner(r / "var/lib/anju/edge/token") == (EDGE_USER, EDGE_GROUP, "0o600")
+    assert owner(r / "etc/mosquitto/anju.passwd") == ("root", "mosquitto", "0o640")
+    assert owner(r / "etc/mosquitto/anju.acl") == ("root", "mosquitto", "0o640")
+    assert owner(r / "var/lib/mosquitto") == ("mosquitto", "mosquitto", "0o750")
+    assert owner(r / "etc/anju/gateway.env") == ("root", "root", "0o600")
+    assert owner(r / "var/lib/anju/gateway") == (EDGE_USER, EDGE_GROUP, "0o750")
+    assert (r / "etc/systemd/journald.conf.d/anju.conf").read_text().count("SystemMaxUse=200M") == 1
+
+    env = (r / "etc/anju/gateway.env").read_text("utf-8")
+    assert f"ANJU_GATEWAY_DATA_DIR={r}/var/lib/anju/gateway" in env
+    assert "ANJU_GATEWAY_CLEARANCE_HOURS=12" in env
+    assert "ANJU_GATEWAY_COOKIE_SECURE=true" in env  # behind the nginx TLS proxy
+    site = (r / "etc/nginx/sites-enabled/anju-gateway.conf").read_text("utf-8")
+    assert "server_name gw.test.example;" in site and "proxy_pass http://127.0.0.1:8080;" in site
+
+    passwd = (r / "etc/mosquitto/anju.passwd").read_text("utf-8").split()
+    assert [line.split(":")[0] for line in passwd] == ["anju-edge", "cam1", "cam2", "g1"]
+    assert all(line.split(":", 1)[1].startswith("$7$101$") for line in passwd)
+    assert not any("secret" in line for line in passwd)
+
+    conf = (r / "etc/mosquitto/mosquitto.conf").read_text("utf-8")
+    assert "allow_anonymous false" in conf
+    base = (REPO / "anju/resources/mosquitto-base.conf").read_text("utf-8")
+    assert base.strip() in conf  # the project's queue limits, verbatim
+    assert "max_queued_messages 100000" in conf
+
+
+def test_rendered_edge_config_loads_and_the_model_matches_its_manifest(applied: Applied) -> None:
+    cfg = load_config(applied.root / "etc/anju/edge.yaml")
+    assert cfg.compound_id == "c1" and cfg.name == "庐山小区"
+    assert cfg.gateway.url == applied.gateway.url
+    assert cfg.data_dir == applied.root / "var/lib/anju/edge"
+    assert cfg.token_path() == applied.root / "var/lib/anju/edge/token"
+    assert (cfg.broker.username, cfg.broker.password) == ("anju-edge", "edge-service-secret")
+    assert cfg.broker.port == applied.mqtt_port
+    assert [g.id for g in cfg.gates] == ["g1"] and cfg.gates[0].name == "北门"
+    assert [c.id for c in cfg.cameras] == ["cam1", "cam2"]
+    assert cfg.cameras[0].rules[0].type == "intrusion"
+    assert cfg.gate_rules.cooldown_s == 30
+
+    manifest = yaml.safe_load((REPO / "models/manifest.yaml").read_text("utf-8"))
+    entry = next(m for m in manifest["models"] if m["name"] == cfg.detector.model)
+    assert cfg.detector.models_dir == applied.root / "opt/anju/models"
+    installed = cfg.detector.models_dir / entry["file"]
+    assert hashlib.sha256(installed.read_bytes()).hexdigest() == entry["sha256"]
+    assert (cfg.detector.models_dir / "manifest.yaml").is_file()
+
+
+def test_enrolled_once_and_the_token_is_kept(applied: Applied) -> None:
+    token = (applied.root / "var/lib/anju/edge/token").read_text("utf-8")
+    assert token == applied.token_after_first
+    edge = edge_for_token(applied.gateway.db.conn(), token_hash(token.strip()))
+    assert edge is not None and edge.compound_id == "c1"
+    # The second run did not try the (now used) code again: it would have failed.
+    assert "Enrol with the gateway, once" in applied.second.stdout
+    assert recap(applied.second.stdout)["edge-c1"]["failed"] == 0
+
+
+def test_systemd_units_verify_without_warnings(applied: Applied) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.fail("systemd-analyze is missing: run 'make ansible-venv' as root")
+    for name in ("anju-edge.service", "anju-gateway.service"):
+        unit = applied.root / "etc/systemd/system" / name
+        text = unit.read_text("utf-8")
+        for hardening in (
+            "NoNewPrivileges=true",
+            "ProtectSystem=strict",
+            "ProtectHome=true",
+            "PrivateTmp=true",
+            "Restart=on-failure",
+            "RestartSec=5",
+        ):
+            assert hardening in text, (name, hardening)
+        run = subprocess.run(
+            [analyze, "verify", "--man=no", str(unit)], capture_output=True, text=True, timeout=60
+        )
+        assert run.returncode == 0 and not (run.stdout + run.stderr).strip(), (
+            run.stdout + run.stderr
+        )
+    edge_unit = (applied.root / "etc/systemd/system/anju-edge.service").read_text("utf-8")
+    assert f"ReadWritePaths={applied.root}/var/lib/anju/edge" in edge_unit
+
+
+def test_a_32bit_system_is_refused_with_the_architecture_named(applied: Applied) -> None:
+    run = playbook("-i", str(applied.inventory), "edge.yml", "-e", "ansible_architecture=armv7l")
+    assert run.returncode != 0
+    assert "found armv7l" in run.stdout and "64-bit" in run.stdout
+
+
+def _client(port: int, user: str, password: str) -> mqtt.Client:
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"t-{user}", protocol=mqtt.MQTTv5)
+    c.username_pw_set(user, password)
+    return c
+
+
+def test_mosquitto_enforces_passwords_and_per_device_acl(applied: Applied, tmp_path: Path) -> None:
+    mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    (applied.root / "run/mosquitto").mkdir(parents=True, exist_ok=True)
+    # The rendered file as it is, plus `user root`: started as root here, Mosquitto would drop to
+    # its own user, which cannot enter pytest's private temporary folders.
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(
+        (applied.root / "etc/mosquitto/mosquitto.conf").read_text("utf-8") + "\nuser root\n"
+    )
+    proc = subprocess.Popen([mosquitto, "-c", str(conf)], stderr=subprocess.PIPE, text=True)
+    port = applied.mqtt_port
+    clients: list[mqtt.Client] = []
+    try:
+        received: list[str] = []
+        subscribed = threading.Event()
+        edge = _client(port, "anju-edge", "edge-service-secret")
+        edge.on_connect = lambda c, *_: c.subscribe("anju/c1/#", qos=1)
+        edge.on_subscribe = lambda *_: subscribed.set()
+        edge.on_message = lambda _c, _u, msg: received.append(msg.topic)
+
+        def connect(c: mqtt.Client) -> None:
+            clients.append(c)
+            wait_until(lambda: _try_connect(c, port), timeout=10)
+            c.loop_start()
+
+        connect(edge)
+        assert subscribed.wait(10)
+
+        cam = _client(port, "cam1", "camera-1-secret")
+        connect(cam)
+        for topic in ("anju/c1/camera/cam2/status", "anju/c1/gate/g1/event", "anju/c1/edge/alerts"):
+            cam.publish(topic, b"{}", qos=1).wait_for_publish(5)
+        cam.publish("anju/c1/camera/cam1/status", b"{}", qos=1).wait_for_publish(5)
+        wait_until(lambda: "anju/c1/camera/cam1/status" in received, timeout=10)
+        # Same client, in order: the broker dropped the foreign topics before passing its own.
+        assert received == ["anju/c1/camera/cam1/status"]
+
+        # Wrong password and no password are both refused.
+        for user, pw in (("cam1", "wrong-password"), ("g1", "")):
+            bad = _client(port, user, pw)
+            clients.append(bad)
+            assert _connack(bad, port).is_failure, user
+    finally:
+        for c in clients:
+            c.loop_stop()
+            c.disconnect()
+        proc.terminate()
+        proc.wait(10)
+
+
+def _connack(c: mqtt.Client, port: int) -> object:
+    codes: list[object] = []
+    c.on_connect = lambda _c, _u, _f, rc, _p: codes.append(rc)
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    wait_until(lambda: bool(codes), timeout=10)
+    return codes[0]
+
+
+def _try_connect(c: mqtt.Client, port: int) -> bool:
+    try:
+        c.connect("127.0.0.1", port)
+    except OSError:
+        return False
+    return True
+
+
+def test_a_config_the_edge_would_refuse_is_never_installed(applied: Applied) -> None:
+    installed = applied.root / "etc/anju/edge.yaml"
+    before = installed.read_bytes()
+    # A rule naming a zone the camera does not have: the edge's own loader refuses it.
+    bad_camera = {
+        "id": "cam1",
+        "mqtt_password": "camera-1-secret",
+        "rules": [{"type": "intrusion", "zone": "nowhere"}],
+    }
+    extra = json.dumps({"anju_cameras": [bad_camera]})
+    run = playbook("-i", str(applied.inventory), "edge.yml", "-e", extra)
+    assert run.returncode != 0
+    assert "names zone 'nowhere', which is not defined" in run.stdout
+    assert recap(run.stdout)["edge-c1"]["failed"] == 1
+    assert installed.read_bytes() == before
+
+
+def test_check_mode_on_a_blank_box_previews_and_writes_nothing(
+    applied: Applied, tmp_path: Path
+) -> None:
+    blank = tmp_path / "blank"
+    blank.mkdir()
+    run = playbook(
+        "-i", str(applied.inventory), "site.yml", "--check", "--diff", "-e", f"anju_root={blank}"
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    hosts = recap(run.stdout)
+    assert hosts["edge-c1"]["changed"] > 0 and hosts["edge-c1"]["failed"] == 0
+    assert "allow_anonymous false" in run.stdout  # the diff of mosquitto.conf
+    assert list(blank.iterdir()) == []

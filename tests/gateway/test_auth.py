@@ -1,0 +1,41 @@
+"""People log in with argon2-hashed passwords; failures are throttled; logout ends the session.
+What each role sees is in test_scope.py."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def test_password_is_stored_hashed(gateway) -> None:  # type: ignore[no-untyped-def]
+    gateway.add_user("o1", "officer", precinct_id="p1")
+    stored = (
+        gateway.db.conn()
+        .execute("SELECT password_hash FROM users WHERE username = 'o1'")
+        .fetchone()[0]
+    )
+    assert stored.startswith("$argon2") and "test-password-1" not in stored
+
+
+def test_login_throttled_after_failures_then_logout(gateway) -> None:  # type: ignore[no-untyped-def]
+    gateway.add_user("o1", "officer", precinct_id="p1")
+    url = f"{gateway.url}/api/v1/auth/login"
+    for _ in range(5):
+        r = httpx.post(url, json={"username": "o1", "password": "guess"})
+        assert r.status_code == 401
+    r = httpx.post(url, json={"username": "o1", "password": "test-password-1"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert "too many failed logins" in r.json()["detail"]
+    # Another user is not affected.
+    gateway.add_user("o2", "officer", precinct_id="p1")
+    client = gateway.login("o2")
+    assert client.get("/api/v1/auth/me").json()["username"] == "o2"
+    assert client.post("/api/v1/auth/logout").status_code == 204
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_unknown_fields_refused(gateway) -> None:  # type: ignore[no-untyped-def]
+    r = httpx.post(
+        f"{gateway.url}/api/v1/auth/login",
+        json={"username": "a", "password": "b", "remember": True},
+    )
+    assert r.status_code == 422

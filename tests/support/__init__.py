@@ -1,0 +1,1 @@
+"""Reusable test parts: private broker, gateway on a free port, edge with a temporary config."""
