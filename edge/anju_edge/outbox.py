@@ -1,24 +1,23 @@
 """The durable outbox: an alert is committed here (WAL, synchronous=FULL) before it counts
 as raised.
 
-Each thread uses its own connection; read-modify-write runs under BEGIN IMMEDIATE, because
-deferred transactions that upgrade to writers fail with SQLITE_BUSY under concurrency.
+Connections come from :mod:`anju.sqlite`: one per thread, and every read-modify-write under
+BEGIN IMMEDIATE, because deferred transactions that upgrade to writers fail with SQLITE_BUSY
+under concurrency.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from anju.sqlite import ThreadLocalSQLite
 from anju_contracts import Alert, Severity
 from anju_contracts.alert import SEVERITY_RANK
 from anju_edge.metrics import OUTBOX_DEPTH, OUTBOX_SHED
@@ -62,38 +61,13 @@ class QueuedAlert:
 class Outbox:
     def __init__(self, path: Path, max_bytes: int) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
-        self._local = threading.local()
-        conn = sqlite3.connect(self.path)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            migrations.apply(sqlite_utils.Database(conn))
-        finally:
-            conn.close()
+        # FULL: power loss must not lose a committed alert.
+        self._db = ThreadLocalSQLite(self.path, synchronous="FULL")
+        self._db.migrate([migrations])
+        self._conn = self._db.conn
+        self._write = self._db.write
         self._refresh_gauge()
-
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            # Power loss must not lose a committed alert.
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=10000")
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def put(self, alert: Alert) -> list[str]:
         """Commit one alert; returns ids shed to stay within the quota (never the new one
@@ -190,10 +164,7 @@ class Outbox:
         OUTBOX_DEPTH.set(self.depth())
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()
 
 
 __all__ = ["Outbox", "QueuedAlert", "Severity"]

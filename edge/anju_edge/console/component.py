@@ -120,6 +120,7 @@ class GateConsole:
         self.sender.stop()
         if self._writer is not None:
             self._writer.join(timeout=5)
+        self.store.close()
 
     # --- the writer thread: SQLite and the live feed ---
     def _write_loop(self) -> None:

@@ -1,18 +1,17 @@
 """The gate console's own SQLite (console.sqlite3): gate log, recent alerts, the queue of
-actions for the gateway, door-open audit and visitor passes. One connection per thread."""
+actions for the gateway, door-open audit and visitor passes. One connection per thread
+(:mod:`anju.sqlite`)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
+
+from anju.sqlite import ThreadLocalSQLite
 
 migrations = Migrations("edge.console")
 
@@ -50,39 +49,11 @@ def m001_create(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX visitors_plate ON visitors(plate, valid_until)")
 
 
-class ConsoleStore:
+class ConsoleStore(ThreadLocalSQLite):
     def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            migrations.apply(sqlite_utils.Database(conn))
-        finally:
-            conn.close()
-        self._local = threading.local()
-
-    def conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=10000")
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        conn = self.conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        # FULL: a queued door-open record or action must survive power loss.
+        super().__init__(path, synchronous="FULL", rows_as_mappings=True)
+        self.migrate([migrations])
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn().execute(sql, params).fetchall()]
