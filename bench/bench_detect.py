@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,7 @@ from bench.stats import percentile, report
 ROOT = Path(__file__).resolve().parents[1]
 FRAME = (ROOT / "models" / "reference" / "vtest_0200.jpg").read_bytes()
 FRAMES = 80
+ROUNDS = 5
 # One pedestrian of vtest frame 200 stands in this zone: one alert per frame at cooldown 0.
 ONE_PERSON_ZONE = [[0.77, 0.55], [0.87, 0.55], [0.87, 0.70], [0.77, 0.70]]
 
@@ -54,7 +56,10 @@ def _frames_detected() -> float:
 
 def throughput() -> tuple[bool, float]:
     """The edge's default detector settings, against bare onnxruntime with the same number of
-    threads running the same model concurrently."""
+    threads running the same model concurrently.
+
+    A shared 2-core machine drifts by 10% and more within seconds, so bare and pipeline runs
+    alternate for ROUNDS rounds and the median of the per-round ratios is reported."""
     from anju_contracts import SnapshotMeta
     from anju_edge.alerts import AlertSink
     from anju_edge.config import parse_config
@@ -74,34 +79,53 @@ def throughput() -> tuple[bool, float]:
             for _ in range(n):
                 detector.infer(batch)
 
-        t0 = time.perf_counter()
-        runners = [threading.Thread(target=loop, args=(FRAMES // workers,)) for _ in range(workers)]
-        for r in runners:
-            r.start()
-        for r in runners:
-            r.join()
-        bare = (FRAMES // workers * workers) / (time.perf_counter() - t0)
+        def bare_fps() -> float:
+            t0 = time.perf_counter()
+            runners = [
+                threading.Thread(target=loop, args=(FRAMES // workers,)) for _ in range(workers)
+            ]
+            for r in runners:
+                r.start()
+            for r in runners:
+                r.join()
+            return (FRAMES // workers * workers) / (time.perf_counter() - t0)
 
         sink = AlertSink("bench", Outbox(Path(tmp) / "o.db", 1 << 30))
         pipeline = DetectionPipeline(cfg, detector, sink)
+
+        def pipeline_fps() -> float:
+            base = _frames_detected()
+            t0 = time.perf_counter()
+            # Keep every camera's slot full, as an overloaded compound would; the slots keep
+            # only the newest frame, so 100 submissions a second per camera are plenty.
+            while _frames_detected() - base < FRAMES:
+                for cam in range(4):
+                    pipeline.submit(f"cam{cam}", FRAME, SnapshotMeta(), time.monotonic())
+                time.sleep(0.01)
+            return (_frames_detected() - base) / (time.perf_counter() - t0)
+
         pipeline.start()
-        base = _frames_detected()
-        t0 = time.perf_counter()
-        # Keep every camera's slot full, as an overloaded compound would.
-        while _frames_detected() - base < FRAMES:
-            for cam in range(4):
-                pipeline.submit(f"cam{cam}", FRAME, SnapshotMeta(), time.monotonic())
-            time.sleep(0.002)
-        piped = (_frames_detected() - base) / (time.perf_counter() - t0)
+        pipeline_fps()  # warm-up: tracks, first alerts, thread start
+        rounds: list[tuple[float, float]] = []
+        for _ in range(ROUNDS):
+            pipeline.slots.take_all(timeout=0)  # no backlog carried into the bare run
+            time.sleep(0.5)  # let the workers finish what they hold
+            bare = bare_fps()
+            rounds.append((bare, pipeline_fps()))
         pipeline.stop()
+    ratios = sorted(p / b for b, p in rounds)
+    median = ratios[len(ratios) // 2]
+    bare = statistics.median(b for b, _ in rounds)
+    piped = statistics.median(p for _, p in rounds)
     label = f"{workers} worker(s) x {threads} thread(s)"
     ok = report(
         f"pipeline / bare onnxruntime throughput, {label}",
-        piped / bare,
+        median,
         "ratio",
         ">= 0.90",
-        piped / bare >= 0.90,
+        median >= 0.90,
     )
+    print(f"  (median of {ROUNDS} alternating rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
     report("bare onnxruntime", bare, "fps", "", True)
     report("pipeline: decode, letterbox, model, track, rules", piped, "fps", "", True)
     return ok, piped

@@ -31,6 +31,10 @@ def run(config: ConfigFile) -> None:
 
     Example: anju edge run --config /etc/anju/edge.yaml
     """
+    from anju_edge.memory import tune_malloc
+
+    tune_malloc()  # before any thread starts: see anju_edge/memory.py
+
     from anju.ratelog import setup_logging
     from anju_edge.service import EdgeService
 

@@ -47,6 +47,8 @@ class Detector(ABC):
     """Two stages, so a pipeline can prepare the next frames while the model runs."""
 
     labels: list[str]
+    # Images one model run takes at most (models exported with a fixed batch of 1 take one).
+    max_batch: int = 1
 
     @abstractmethod
     def prepare(self, image: Image) -> Prepared:

@@ -61,7 +61,11 @@ class OnnxDetector(Detector):
         results: list[list[Detection]] = []
         for start in range(0, len(prepared), self.max_batch):
             chunk = prepared[start : start + self.max_batch]
-            outputs = self.infer(np.stack([p.tensor for p in chunk]))
+            # One image needs no 2 MB copy: a view with a batch axis is what the model takes.
+            tensors = (
+                chunk[0].tensor[None] if len(chunk) == 1 else np.stack([p.tensor for p in chunk])
+            )
+            outputs = self.infer(tensors)
             for i, item in enumerate(chunk):
                 results.append(self._decode([o[i : i + 1] for o in outputs], item, min_score))
         return results

@@ -78,8 +78,8 @@ class DetectionPipeline:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         # One chunk per worker waits while the workers run: the model stays busy and memory
-        # stays bounded
-        # (decoded images are not kept; the rare alert thumbnail decodes its JPEG again).
+        # stays bounded (decoded images are not kept; the rare alert thumbnail decodes its
+        # JPEG again).
         self._prepared: queue.Queue[list[tuple[Frame, Prepared]]] = queue.Queue(
             config.detector.workers
         )
@@ -115,15 +115,18 @@ class DetectionPipeline:
             frames = self.slots.take_all(timeout=0.5)
             if not frames:
                 continue
-            try:
-                batch = self.prepare(frames)
-            except Exception:  # the detector threads must survive any single frame
-                logger.exception("preparing %d frame(s) failed", len(frames))
-                continue
-            # Split the batch so every inference worker gets a share.
-            size = max(1, -(-len(batch) // self.workers))
-            for start in range(0, len(batch), size):
-                self._hand_on(batch[start : start + size])
+            # Prepare just ahead of the workers, one model batch at a time and split so every
+            # worker gets a share: a prepared tensor is 2 MB, and preparing all waiting frames
+            # at once held several batches' worth while the workers were still busy.
+            size = max(1, min(self.detector.max_batch, -(-len(frames) // self.workers)))
+            for start in range(0, len(frames), size):
+                try:
+                    chunk = self.prepare(frames[start : start + size])
+                except Exception:  # the detector threads must survive any single frame
+                    logger.exception("preparing %d frame(s) failed", size)
+                    continue
+                if chunk:
+                    self._hand_on(chunk)
 
     def _hand_on(self, chunk: list[tuple[Frame, Prepared]]) -> None:
         while not self._stop.is_set():
