@@ -52,11 +52,14 @@ def draw_zone(image: Image, polygon: Sequence[tuple[float, float]]) -> Image:
     return out
 
 
+THUMBNAIL_MAX_WIDTH = 640
+
+
 def thumbnail_jpeg(image: Image, max_bytes: int = MAX_THUMBNAIL_BYTES) -> bytes:
     """Largest-looking JPEG under the budget: shrink to 640 px wide, then lower the quality,
     then the size, until it fits."""
     h, w = image.shape[:2]
-    width = min(640, w)
+    width = min(THUMBNAIL_MAX_WIDTH, w)
     quality = 80
     while True:
         scaled = (

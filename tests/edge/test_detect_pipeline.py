@@ -64,3 +64,39 @@ def test_alert_once_per_track_and_stale_frames_dropped(tmp_path: Path) -> None:
     assert dropped("cam9") == before + 1
     # The stale frame did not touch the tracks.
     assert pipeline.cameras["cam9"].tracker.tracks[0].last_seen == 101.0
+
+
+def test_a_large_snapshot_is_decoded_scaled_down_and_gives_the_same_alert(tmp_path: Path) -> None:
+    """A 1280x1280 snapshot is decoded at 640x640 (libjpeg's 1/2 scale): the person is found in
+    the same place as in the 512x512 original and the thumbnail is still 640 px wide."""
+    import cv2
+    import numpy as np
+
+    image = cv2.imdecode(np.frombuffer(FRAME, np.uint8), cv2.IMREAD_COLOR)
+    large = cv2.imencode(".jpg", cv2.resize(image, (1280, 1280), interpolation=cv2.INTER_CUBIC))[
+        1
+    ].tobytes()
+    cameras = [
+        {
+            "id": cam,
+            "zones": [{"id": "all", "polygon": [[0, 0], [1, 0], [1, 1], [0, 1]]}],
+            "rules": [{"type": "intrusion", "zone": "all"}],
+        }
+        for cam in ("small", "large")
+    ]
+    cfg = edge_config(tmp_path, 1883, "http://127.0.0.1:9", cameras=cameras)
+    pipeline = DetectionPipeline(
+        cfg,
+        load_detector(cfg.detector.model, None, 1),
+        AlertSink("c1", Outbox(tmp_path / "o.db", 1 << 24)),
+    )
+    [small] = pipeline.process([Frame("small", FRAME, SnapshotMeta(), 1.0)])
+    [big] = pipeline.process([Frame("large", large, SnapshotMeta(), 1.0)])
+    [a], [b] = small.objects, big.objects
+    assert a.label == b.label == "person"
+    assert max(abs(x - y) for x, y in zip(a.box, b.box, strict=True)) < 0.03
+    assert big.snapshot_jpeg_b64 is not None
+    thumb = cv2.imdecode(
+        np.frombuffer(base64.b64decode(big.snapshot_jpeg_b64), np.uint8), cv2.IMREAD_COLOR
+    )
+    assert thumb.shape[:2] == (640, 640)

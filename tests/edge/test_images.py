@@ -12,7 +12,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from anju_contracts import PayloadError, RejectReason, SnapshotMeta
-from anju_edge.detect.images import decode_jpeg, jpeg_dimensions
+from anju_edge.detect.images import decode_jpeg, jpeg_dimensions, reduction_for
 
 REF = Path(__file__).resolve().parents[2] / "models" / "reference"
 GOOD = (REF / "vtest_0000.jpg").read_bytes()
@@ -51,6 +51,46 @@ def test_good_jpeg_decodes() -> None:
     assert jpeg_dimensions(GOOD) == (768, 576)
 
 
+def jpeg_of_size(width: int, height: int) -> bytes:
+    image = cv2.resize(
+        cv2.imdecode(np.frombuffer(GOOD, np.uint8), cv2.IMREAD_COLOR), (width, height)
+    )
+    return cv2.imencode(".jpg", image)[1].tobytes()
+
+
+@pytest.mark.parametrize(
+    "size,decoded",
+    [
+        ((768, 576), (768, 576)),  # already near the model's size: decoded whole
+        ((1280, 720), (640, 360)),  # halved: still 640 wide for the thumbnail
+        ((1920, 1080), (960, 540)),
+        ((1921, 1081), (961, 541)),  # libjpeg rounds up
+        ((3840, 2160), (960, 540)),  # a quarter
+        ((1000, 3000), (1000, 3000)),  # portrait: halving would make the thumbnail < 640 wide
+        ((1600, 4800), (800, 2400)),
+    ],
+)
+def test_large_snapshots_decode_scaled_down_as_far_as_model_and_thumbnail_allow(
+    size: tuple[int, int], decoded: tuple[int, int]
+) -> None:
+    image = decode_jpeg(jpeg_of_size(*size), MAX_BYTES, MAX_PIXELS, fit=(416, 416), min_width=640)
+    assert (image.shape[1], image.shape[0]) == decoded
+    # Never below what the model's letterbox draws it at, nor the thumbnail's width.
+    r = min(416 / size[0], 416 / size[1])
+    assert image.shape[1] >= min(size[0], max(640, size[0] * r))
+    assert image.shape[0] >= size[1] * r
+    # Without a fit, every pixel is decoded.
+    assert decode_jpeg(jpeg_of_size(*size), MAX_BYTES, MAX_PIXELS).shape[:2] == size[::-1]
+
+
+def test_reduction_never_goes_below_the_fit() -> None:
+    assert reduction_for(640, 480, (416, 416)) == 1
+    assert reduction_for(832, 832, (416, 416)) == 2
+    assert reduction_for(833, 833, (416, 416)) == 2  # 417 >= 416
+    assert reduction_for(3328, 3328, (416, 416)) == 8
+    assert reduction_for(3328, 3328, (416, 416), min_width=640) == 4
+
+
 @pytest.mark.parametrize("name", list(BAD))
 def test_bad_snapshots_are_refused(name: str) -> None:
     payload, reason = BAD[name]
@@ -72,6 +112,7 @@ def test_pipeline_survives_bad_frames_with_flat_memory(tmp_path: Path) -> None:
 
     class NoModel:
         labels: tuple[str, ...] = ()
+        input_size = None
 
         def prepare(self, image):  # type: ignore[no-untyped-def]
             return image

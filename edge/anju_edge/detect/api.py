@@ -49,6 +49,9 @@ class Detector(ABC):
     labels: list[str]
     # Images one model run takes at most (models exported with a fixed batch of 1 take one).
     max_batch: int = 1
+    # (width, height) every image is scaled to fit before the model; None if the detector
+    # wants images at their full size. The pipeline decodes large JPEGs scaled down to it.
+    input_size: tuple[int, int] | None = None
 
     @abstractmethod
     def prepare(self, image: Image) -> Prepared:

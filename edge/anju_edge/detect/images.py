@@ -55,8 +55,44 @@ def jpeg_dimensions(data: bytes) -> tuple[int, int]:
     raise _bad("truncated JPEG: no frame header")
 
 
-def decode_jpeg(data: bytes, max_bytes: int, max_pixels: int) -> npt.NDArray[np.uint8]:
-    """BGR image, or PayloadError (too_large / bad_image) without ever over-allocating."""
+# libjpeg scales while decoding (DCT scaling) by 1/2, 1/4 or 1/8: far less work than decoding
+# every pixel and resizing after, and an area-like downscale rather than a skipping one.
+_REDUCED = {
+    1: cv2.IMREAD_COLOR,
+    2: cv2.IMREAD_REDUCED_COLOR_2,
+    4: cv2.IMREAD_REDUCED_COLOR_4,
+    8: cv2.IMREAD_REDUCED_COLOR_8,
+}
+
+
+def reduction_for(width: int, height: int, fit: tuple[int, int], min_width: int = 0) -> int:
+    """The largest JPEG scale-down (1, 2, 4 or 8) that loses nothing a consumer needs.
+
+    ``fit`` is the box the image is later scaled to fit into (the model's input): the decoded
+    image must stay at least as large as it will be drawn there. ``min_width`` is the widest
+    picture made from it (the alert thumbnail).
+    """
+    r = min(fit[0] / width, fit[1] / height, 1.0)
+    need_w = max(width * r, min(min_width, width))
+    need_h = height * r
+    for factor in (8, 4, 2):
+        if -(-width // factor) >= need_w and -(-height // factor) >= need_h:
+            return factor
+    return 1
+
+
+def decode_jpeg(
+    data: bytes,
+    max_bytes: int,
+    max_pixels: int,
+    fit: tuple[int, int] | None = None,
+    min_width: int = 0,
+) -> npt.NDArray[np.uint8]:
+    """BGR image, or PayloadError (too_large / bad_image) without ever over-allocating.
+
+    With ``fit``, a large JPEG is decoded scaled down as far as :func:`reduction_for` allows
+    (a 1920x1080 snapshot for a 416x416 model and 640 px thumbnails: 960x540).
+    """
     if not data:
         raise _bad("empty snapshot")
     if len(data) > max_bytes:
@@ -66,9 +102,10 @@ def decode_jpeg(data: bytes, max_bytes: int, max_pixels: int) -> npt.NDArray[np.
         raise PayloadError(
             RejectReason.too_large, f"JPEG claims {width}x{height} > limit of {max_pixels} pixels"
         )
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    factor = 1 if fit is None else reduction_for(width, height, fit, min_width)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), _REDUCED[factor])
     if image is None:
         raise _bad("corrupt JPEG: OpenCV could not decode it")
-    if image.shape[1] != width or image.shape[0] != height:
+    if image.shape[1] != -(-width // factor) or image.shape[0] != -(-height // factor):
         raise _bad("JPEG header and decoded size disagree")
     return cast(npt.NDArray[np.uint8], image)

@@ -22,6 +22,7 @@ class OnnxDetector(Detector):
     def __init__(self, entry: ModelEntry, models_dir: Path, threads: int = 1) -> None:
         self.entry = entry
         self.labels = list(entry.classes)
+        self.input_size = (entry.input.width, entry.input.height)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

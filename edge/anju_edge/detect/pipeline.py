@@ -21,7 +21,7 @@ import numpy.typing as npt
 from anju.ratelog import RateLimitedLog
 from anju_contracts import Alert, DetectedObject, PayloadError, SnapshotMeta, SourceKind
 from anju_edge.alerts import AlertDraft, AlertSink
-from anju_edge.annotate import draw_detections, draw_zone, thumbnail_jpeg
+from anju_edge.annotate import THUMBNAIL_MAX_WIDTH, draw_detections, draw_zone, thumbnail_jpeg
 from anju_edge.config import CameraConfig, EdgeConfig
 from anju_edge.detect.api import Detection, Detector, Prepared
 from anju_edge.detect.images import decode_jpeg
@@ -150,7 +150,15 @@ class DetectionPipeline:
     # --- worker ---
     def decode(self, frame: Frame) -> Image | None:
         try:
-            image = decode_jpeg(frame.jpeg, self.max_bytes, self.max_pixels)
+            # Scaled down while decoding as far as the model and the thumbnail allow; the
+            # alert's thumbnail decodes the same way, so boxes and picture agree.
+            image = decode_jpeg(
+                frame.jpeg,
+                self.max_bytes,
+                self.max_pixels,
+                fit=self.detector.input_size,
+                min_width=THUMBNAIL_MAX_WIDTH,
+            )
         except PayloadError as exc:
             REJECTED.labels(reason=exc.reason.value).inc()
             _ratelog.warning(
