@@ -45,6 +45,10 @@ class SimDevice(ABC):
         self.published_bytes = 0
         self._seq_lock = threading.Lock()
         self.connected = threading.Event()
+        # Set when the broker has acknowledged what the device listens to (at once for a
+        # device that listens to nothing): a command sent earlier would be lost.
+        self.subscribed = threading.Event()
+        self._subscribe_mid: int | None = None
         self._online: mqtt.MQTTMessageInfo | None = None
         self.protocol = protocol
         self.client = mqtt.Client(
@@ -57,6 +61,7 @@ class SimDevice(ABC):
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_subscribe = self._on_subscribe
 
     @abstractmethod
     def topic(self, channel: Channel) -> str: ...
@@ -76,15 +81,24 @@ class SimDevice(ABC):
         self._online = client.publish(
             self.status_topic, DeviceState.online.value, qos=1, retain=True
         )
-        self.on_connected(client)
+        self.subscribed.clear()
+        self._subscribe_mid = self.on_connected(client)
+        if self._subscribe_mid is None:
+            self.subscribed.set()
         self.connected.set()
 
-    def on_connected(self, client: mqtt.Client) -> None:
-        """Subscribe to what the device listens to (called on every (re)connect)."""
+    def on_connected(self, client: mqtt.Client) -> int | None:
+        """Subscribe to what the device listens to (called on every (re)connect); returns the
+        SUBSCRIBE's message id, or None when the device listens to nothing."""
         return None
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int, *args: object) -> None:
+        if mid == self._subscribe_mid:
+            self.subscribed.set()
 
     def _on_disconnect(self, client: mqtt.Client, *args: object) -> None:
         self.connected.clear()
+        self.subscribed.clear()
 
     def next_seq(self) -> int:
         with self._seq_lock:
@@ -110,6 +124,9 @@ class SimDevice(ABC):
         if not self.connected.wait(timeout):
             self.client.loop_stop()
             raise TimeoutError(f"{self.device_id}: broker {self.host}:{self.port} unreachable")
+        if not self.subscribed.wait(timeout):
+            self.client.loop_stop()
+            raise TimeoutError(f"{self.device_id}: the broker did not acknowledge subscriptions")
         # Started means the broker holds our retained `online` (PUBACK received).
         if self._online is not None:
             self._online.wait_for_publish(timeout)
@@ -147,8 +164,9 @@ class SimGate(SimDevice):
     def topic(self, channel: Channel) -> str:
         return gate(self.compound_id, self.device_id, channel)
 
-    def on_connected(self, client: mqtt.Client) -> None:
-        client.subscribe(self.topic(Channel.command), qos=1)
+    def on_connected(self, client: mqtt.Client) -> int | None:
+        _, mid = client.subscribe(self.topic(Channel.command), qos=1)
+        return mid
 
     def _handle_command(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         try:
