@@ -5,6 +5,7 @@ gateway exactly once — also when the gateway was down."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,9 +54,10 @@ def site(tmp_path: Path, broker):  # type: ignore[no-untyped-def]
         "gate": gate,
         "url": f"http://127.0.0.1:{port}",
         "tmp": tmp_path,
+        "cfg": cfg,
     }
     yield state
-    edge.stop()
+    state["edge"].stop()
     gate.stop()
     state["gw"].stop()
 
@@ -231,3 +233,74 @@ def test_limits_and_expired_passes(site) -> None:  # type: ignore[no-untyped-def
         message="the plate read in the log",
     )
     assert len(site["edge"].console.store.rows("SELECT * FROM door_opens")) == opens
+
+
+def test_sessions_outlive_a_restart_and_end_with_the_account(site) -> None:  # type: ignore[no-untyped-def]
+    c = console(site["url"])
+    assert c.get("/api/me").status_code == 200
+    stored = site["edge"].console.store.rows("SELECT * FROM sessions")
+    cookie = c.cookies["anju_gate_session"]
+    assert len(stored) == 1 and cookie not in str(stored)  # only a digest is kept
+
+    # The box restarts (power cut, upgrade): the manager at the gate stays logged in.
+    site["edge"].stop()
+    site["edge"] = start_edge(site["cfg"])
+    assert c.get("/api/me").json()["username"] == "pm"
+
+    # The password is reset at the gateway: once edge sync brings it, the old session is out.
+    site["gw"].add_user("pm", "property_manager", compound_id="c1", password="new-password-2")
+    refused = wait_until(
+        lambda: (r := c.get("/api/me")).status_code == 401 and r,
+        timeout=15,
+        message="the old session refused after the reset",
+    )
+    assert "account changed" in refused.json()["detail"]
+    assert site["edge"].console.store.rows("SELECT * FROM sessions") == []
+    assert c.post("/api/login", json={"username": "pm", "password": PASSWORD}).status_code == 401
+    assert (
+        c.post("/api/login", json={"username": "pm", "password": "new-password-2"}).status_code
+        == 200
+    )
+    assert c.get("/api/me").status_code == 200
+
+    # Moved to another compound: no longer this box's staff.
+    site["gw"].add_compound("c2", "p1")
+    site["gw"].add_user("pm", "property_manager", compound_id="c2", password="new-password-2")
+    wait_until(
+        lambda: c.get("/api/me").status_code == 401,
+        timeout=15,
+        message="the session ended when the account left the compound",
+    )
+
+    # Logging out ends the session on the box, not only in the browser.
+    site["gw"].add_user("pm", "property_manager", compound_id="c1", password="new-password-2")
+    # (Waiting on the box's synced staff, not on logins: failed logins would lock the account.)
+    wait_until(lambda: "pm" in site["edge"].console.staff(), timeout=15, message="pm back at c1")
+    c2 = _login(site["url"], "new-password-2")
+    assert c2 is not None
+    token = c2.cookies["anju_gate_session"]
+    assert c2.post("/api/logout").status_code == 204
+    again = httpx.Client(base_url=site["url"], cookies={"anju_gate_session": token})
+    assert again.get("/api/me").status_code == 401
+
+
+def _login(url: str, password: str) -> httpx.Client | None:
+    client = httpx.Client(base_url=url, timeout=10)
+    ok = client.post("/api/login", json={"username": "pm", "password": password})
+    return client if ok.status_code == 200 else None
+
+
+def test_live_feed_closes_when_the_account_changes(site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import anju_edge.console.app as console_app
+
+    monkeypatch.setattr(console_app, "KEEPALIVE_S", 0.3)
+    c = console(site["url"])
+    lines: list[str] = []
+    with c.stream("GET", "/api/live", timeout=30) as feed:
+        it = feed.iter_lines()
+        assert next(it) == "event: hello"
+        site["gw"].add_user("pm", "property_manager", compound_id="c1", password="new-password-3")
+        started = time.monotonic()
+        lines.extend(it)  # returns when the box closes the stream
+    assert time.monotonic() - started < 20
+    assert c.get("/api/me").status_code == 401

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from anju_contracts import format_ts, utcnow
 from anju_contracts.plates import PlateError, normalise_plate
 from anju_edge.console.privacy import mask_phone, valid_phone
+from anju_edge.console.store import account_fingerprint
 
 if TYPE_CHECKING:
     from anju_edge.console.component import GateConsole
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 WEB = Path(__file__).resolve().parent / "web"
 COOKIE = "anju_gate_session"
 SESSION_S = 12 * 3600
+KEEPALIVE_S = 15.0  # the live feed's keep-alive, and how often it re-checks its session
 _hasher = PasswordHasher()
 
 
@@ -59,12 +61,24 @@ class VisitorBody(Strict):
     valid_until: datetime
 
 
+def _session(console: GateConsole, token: str) -> tuple[dict[str, Any] | None, str]:
+    """The live session for a cookie, or None and why not."""
+    session = console.store.session(token, time.time()) if token else None
+    if session is None:
+        return None, "请先登录 / log in first"
+    # The account must still be this compound's, with the password it logged in with: a
+    # manager removed or reset at the gateway is out as soon as edge sync brings the change.
+    account = console.staff().get(session["username"])
+    if account is None or account_fingerprint(account.password_hash) != session["account"]:
+        console.store.end_session(token)
+        return None, "账号已变更，请重新登录 / account changed, log in again"
+    return session, ""
+
+
 def current_user(request: Request) -> dict[str, Any]:
-    console = request.app.state.console
-    token = request.cookies.get(COOKIE, "")
-    session: dict[str, Any] | None = console.sessions.get(token)
-    if session is None or session["expires"] < time.time():
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="请先登录 / log in first")
+    session, why = _session(request.app.state.console, request.cookies.get(COOKIE, ""))
+    if session is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=why)
     return session
 
 
@@ -104,17 +118,21 @@ def create_console_app(console: GateConsole) -> FastAPI:
             )
         console.throttle.succeeded(body.username, address)
         token = secrets.token_urlsafe(32)
-        console.sessions[token] = {
-            "username": account.username,
-            "display_name": account.display_name or account.username,
-            "expires": time.time() + SESSION_S,
-        }
+        console.store.create_session(
+            token,
+            account.username,
+            account.display_name or account.username,
+            account_fingerprint(account.password_hash),
+            time.time() + SESSION_S,
+        )
         response.set_cookie(COOKIE, token, max_age=SESSION_S, httponly=True, samesite="strict")
         return {"username": account.username, "display_name": account.display_name}
 
     @app.post("/api/logout", status_code=204)
     def logout(request: Request, response: Response) -> None:
-        console.sessions.pop(request.cookies.get(COOKIE, ""), None)
+        token = request.cookies.get(COOKIE, "")
+        if token:
+            console.store.end_session(token)
         response.delete_cookie(COOKIE)
 
     @app.get("/api/me")
@@ -236,9 +254,14 @@ def create_console_app(console: GateConsole) -> FastAPI:
                 yield "event: hello\ndata: {}\n\n"
                 while True:
                     try:
-                        event = await asyncio.wait_for(queue.get(), timeout=15)
+                        event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_S)
                     except TimeoutError:
                         if await request.is_disconnected():
+                            return
+                        # A session that ended (logout, account changed) ends the feed too.
+                        token = request.cookies.get(COOKIE, "")
+                        session, _ = await asyncio.to_thread(_session, console, token)
+                        if session is None:
                             return
                         yield ": keep-alive\n\n"
                         continue

@@ -69,7 +69,6 @@ class GateConsole:
         self.store = ConsoleStore(self.config.data_dir / "console.sqlite3")
         self.sender = ActionSender(self.config, self.store)
         self.hub = EventHub()
-        self.sessions: dict[str, dict[str, Any]] = {}
         self.throttle = LoginThrottle(5, 300)
         self.door_limit = DoorLimit()
         self.gate_names = {g.id: g.name for g in self.config.gates}

@@ -4,7 +4,9 @@ actions for the gateway, door-open audit and visitor passes. One connection per 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,25 @@ def m001_create(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX visitors_plate ON visitors(plate, valid_until)")
 
 
+@migrations()
+def m002_sessions(db: sqlite_utils.Database) -> None:
+    # Only a digest of the cookie is kept: a copy of this file opens no session.
+    db.execute(
+        """CREATE TABLE sessions (
+            token_sha256 TEXT PRIMARY KEY, username TEXT NOT NULL, display_name TEXT NOT NULL,
+            account TEXT NOT NULL, expires REAL NOT NULL)"""
+    )
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def account_fingerprint(password_hash: str) -> str:
+    """Changes when the account's password is reset at the gateway, ending its sessions."""
+    return _digest(password_hash)[:32]
+
+
 class ConsoleStore(ThreadLocalSQLite):
     def __init__(self, path: Path) -> None:
         # FULL: a queued door-open record or action must survive power loss.
@@ -81,6 +102,34 @@ class ConsoleStore(ThreadLocalSQLite):
     def action_done(self, action_id: str) -> None:
         with self.write() as conn:
             conn.execute("DELETE FROM outgoing_actions WHERE action_id = ?", (action_id,))
+
+    # --- login sessions: kept across restarts of the box, ended with the account ---
+    def create_session(
+        self, token: str, username: str, display_name: str, account: str, expires: float
+    ) -> None:
+        with self.write() as conn:
+            conn.execute("DELETE FROM sessions WHERE expires < ?", (time.time(),))
+            conn.execute(
+                "INSERT INTO sessions (token_sha256, username, display_name, account, expires) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (_digest(token), username, display_name, account, expires),
+            )
+
+    def session(self, token: str, now: float) -> dict[str, Any] | None:
+        row = (
+            self.conn()
+            .execute(
+                "SELECT username, display_name, account, expires FROM sessions "
+                "WHERE token_sha256 = ? AND expires >= ?",
+                (_digest(token), now),
+            )
+            .fetchone()
+        )
+        return dict(row) if row is not None else None
+
+    def end_session(self, token: str) -> None:
+        with self.write() as conn:
+            conn.execute("DELETE FROM sessions WHERE token_sha256 = ?", (_digest(token),))
 
     def alert_details(self, row: dict[str, Any]) -> dict[str, Any]:
         out = dict(row)
