@@ -142,7 +142,7 @@ def create_user(
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Create a user, or reset their password and role.
+    """Create a user, or reset their password and role (a reset logs them out everywhere).
 
     Example: anju gateway create-user zhang.wei --role officer --precinct xunyang
     """

@@ -39,3 +39,22 @@ def test_unknown_fields_refused(gateway) -> None:  # type: ignore[no-untyped-def
         json={"username": "a", "password": "b", "remember": True},
     )
     assert r.status_code == 422
+
+
+def test_password_reset_ends_the_users_sessions(gateway) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from anju.cli import app
+
+    gateway.add_user("o1", "officer", precinct_id="p1")
+    gateway.add_user("o2", "officer", precinct_id="p1")
+    phone, desk, other = gateway.login("o1"), gateway.login("o1"), gateway.login("o2")
+    args = ["gateway", "create-user", "o1", "--role", "officer", "--precinct", "p1"]
+    args += ["--password", "a-new-password-9", "--data-dir", str(gateway.settings.data_dir)]
+    reset = CliRunner().invoke(app, args)
+    assert reset.exit_code == 0, reset.output
+    assert phone.get("/api/v1/auth/me").status_code == 401
+    assert desk.get("/api/v1/auth/me").status_code == 401
+    assert other.get("/api/v1/auth/me").status_code == 200  # nobody else is logged out
+    again = gateway.login("o1", "a-new-password-9")
+    assert again.get("/api/v1/auth/me").json()["username"] == "o1"

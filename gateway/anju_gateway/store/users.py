@@ -74,6 +74,12 @@ def create_user(
     precinct_id: str | None = None,
     compound_id: str | None = None,
 ) -> User:
+    before = conn.execute(
+        "SELECT password_hash FROM users WHERE username = ?", (username,)
+    ).fetchone()
+    if before is not None and before[0] != password_hash:
+        # A password reset logs the user out everywhere (a lost phone, a leaked password).
+        conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
     conn.execute(
         "INSERT INTO users (username, display_name, password_hash, role, precinct_id, "
         "compound_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
