@@ -38,7 +38,8 @@ browser:
 	fi
 
 # The installer's tools (deploy/ansible), kept out of the project's venv; systemd-analyze for
-# the unit checks in tests/deploy.
+# the unit checks and nginx for `nginx -t` on the gateway's TLS site in tests/deploy. nginx is
+# installed with its service kept stopped (policy-rc.d), so no web server is left running.
 ANSIBLE_VENV ?= .venv-ansible
 ANSIBLE_STAMP := $(ANSIBLE_VENV)/.installed-stamp
 
@@ -49,6 +50,17 @@ ansible-venv: $(ANSIBLE_STAMP)
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q systemd) >/dev/null; \
 	else \
 		echo "systemd-analyze is missing: run 'sudo apt-get install -y systemd'"; exit 1; \
+	fi
+	@if [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's nginx (for nginx -t), its service not started"; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
+			trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+		fi; \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx) >/dev/null; \
+	else \
+		echo "nginx is missing: run 'sudo apt-get install -y nginx'"; exit 1; \
 	fi
 
 $(ANSIBLE_STAMP): deploy/ansible/requirements-dev.txt

@@ -268,3 +268,44 @@ def test_check_mode_on_a_blank_box_previews_and_writes_nothing(
     assert hosts["edge-c1"]["changed"] > 0 and hosts["edge-c1"]["failed"] == 0
     assert "allow_anonymous false" in run.stdout  # the diff of mosquitto.conf
     assert list(blank.iterdir()) == []
+
+
+def test_nginx_accepts_the_tls_site(applied: Applied, tmp_path: Path) -> None:
+    """`nginx -t` with Debian's nginx (1.22 on bookworm and Raspberry Pi OS) on the rendered
+    site and a self-signed certificate where the installer puts the real one."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.fail("nginx is missing: run 'make ansible-venv' as root")
+    ssl = applied.root / "etc/ssl/anju"
+    ssl.mkdir(parents=True, exist_ok=True)
+    openssl = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    openssl += ["-subj", "/CN=gw.test.example", "-keyout", str(ssl / "gateway.key")]
+    subprocess.run(
+        [*openssl, "-out", str(ssl / "gateway.crt")],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    site = applied.root / "etc/nginx/sites-enabled/anju-gateway.conf"
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        f"pid {tmp_path}/nginx.pid;\n"
+        f"error_log {tmp_path}/error.log;\n"
+        "events {}\n"
+        "http {\n"
+        f"    access_log {tmp_path}/access.log;\n"
+        f"    client_body_temp_path {tmp_path}/body;\n"
+        f"    proxy_temp_path {tmp_path}/proxy;\n"
+        f"    include {site};\n"
+        "}\n",
+        "utf-8",
+    )
+    run = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "syntax is ok" in run.stderr and "test is successful" in run.stderr
+    assert "[warn]" not in run.stderr and "[emerg]" not in run.stderr, run.stderr
