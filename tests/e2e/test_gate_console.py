@@ -199,6 +199,29 @@ def test_gate_console_in_chromium(site, page) -> None:  # type: ignore[no-untype
     page.wait_for_selector("#alerts .ack:has-text('已派保安')")
     assert "13912345678" not in page.content()
 
+    # The password is reset at the gateway: the next request shows the login form, and logging
+    # in again gives the same console (each gate listed once, the live feed on).
+    site["gw"].add_user("pm", "property_manager", compound_id="c1", password="new-password-4")
+    new_hash = (
+        site["gw"]
+        .db.conn()
+        .execute("SELECT password_hash FROM users WHERE username = 'pm'")
+        .fetchone()[0]
+    )
+    wait_until(
+        lambda: site["edge"].console.staff()["pm"].password_hash == new_hash,
+        timeout=15,
+        message="the reset synced to the box",
+    )
+    page.fill("#log-filter input[name=q]", "x")  # any request now meets the ended session
+    page.wait_for_selector("#login:not([hidden])")
+    page.fill("input[name=username]", "pm")
+    page.fill("input[name=password]", "new-password-4")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+    page.wait_for_selector("#live.on")
+    assert page.eval_on_selector_all("#open-gate option", "os => os.map(o => o.value)") == ["g1"]
+
 
 def test_limits_and_expired_passes(site) -> None:  # type: ignore[no-untyped-def]
     anon = httpx.Client(base_url=site["url"])

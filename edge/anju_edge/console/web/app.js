@@ -58,7 +58,10 @@ document.querySelectorAll(".lang").forEach((b) => b.addEventListener("click", ()
 }));
 $("#login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault(); const f = new FormData(ev.target);
-  try { await api("/api/login", { method: "POST", body: JSON.stringify({ username: f.get("username"), password: f.get("password") }) }); start(); }
+  try { await api("/api/login", { method: "POST", body: JSON.stringify({ username: f.get("username"), password: f.get("password") }) });
+    // Logged in again after a session ended (expiry, password reset): a fresh page, so the
+    // gate lists, live feed and timers are set up once, for this session.
+    if (me) location.reload(); else start(); }
   catch (e) { $("#login-error").textContent = t("wrong"); }
 });
 $("#logout").addEventListener("click", async () => { await api("/api/logout", { method: "POST" }); location.reload(); });
