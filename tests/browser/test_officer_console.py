@@ -151,3 +151,35 @@ def test_officer_handles_a_live_alert(gateway, page) -> None:  # type: ignore[no
     text = page.inner_text("body")
     assert "c1" in text
     assert "100" in text  # the one alert was closed within 24 h: 100 %
+
+
+def test_next_officer_on_a_shared_pc_sees_only_their_compounds(gateway, page) -> None:  # type: ignore[no-untyped-def]
+    gateway.add_compound("c2", "p2", name="第二小区")
+    gateway.add_user("zhang.wei", "officer", precinct_id="p1")
+    gateway.add_user("li.na", "officer", precinct_id="p2")
+    post_alert(edge_box(gateway))  # an alert in c1 (precinct p1)
+
+    def log_in(username: str) -> list[str]:
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", "test-password-1")
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#app:not([hidden])")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#filters select[name=compound_id] option').length > 1"
+        )
+        return page.eval_on_selector_all(
+            "#filters select[name=compound_id] option", "os => os.map(o => o.value)"
+        )
+
+    page.goto(gateway.url + "/")
+    assert log_in("zhang.wei") == ["", "c1"]
+    page.locator("li.alert").first.click()
+    page.wait_for_selector("#detail h2:has-text('门被强行打开')")
+    page.click("#logout")
+    page.wait_for_selector("#login:not([hidden])")
+    assert log_in("li.na") == ["", "c2"]  # not zhang.wei's c1 as well
+    page.wait_for_selector("#empty:visible")
+    assert page.locator("li.alert").count() == 0
+    # Nor the alert zhang.wei had open, with its snapshot.
+    assert "门被强行打开" not in page.inner_text("#detail")
+    assert page.locator("#snapshot").count() == 0

@@ -49,6 +49,11 @@ document.querySelectorAll(".lang-switch").forEach((b) => b.addEventListener("cli
 function showLogin() {
   $("#app").hidden = true; $("#login").hidden = false;
   if (state.source) { state.source.close(); state.source = null; }
+  // A shared precinct PC: nothing of the last officer's (alerts, the one open, its snapshot
+  // and notes) stays in the page for the next one.
+  state.user = null; state.alerts = new Map(); state.selected = null;
+  $("#alerts").innerHTML = "";
+  $("#detail").innerHTML = `<p class="muted" data-i18n="pick">${t("pick")}</p>`;
 }
 $("#login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -78,7 +83,11 @@ function fillFilterOptions() {
 async function loadCompounds() {
   if (!["admin", "supervisor", "officer"].includes(state.user.role)) return;
   const sel = $("#filters").elements.compound_id;
-  for (const c of await api("/api/v1/compounds")) sel.add(new Option(c.name || c.id, c.id));
+  const compounds = await api("/api/v1/compounds");
+  // A shared precinct PC: the next person to log in must not see the last one's compounds.
+  sel.querySelectorAll("option:not([value=''])").forEach((o) => o.remove());
+  sel.value = "";
+  for (const c of compounds) sel.add(new Option(c.name || c.id, c.id));
 }
 function filterParams() {
   const params = new URLSearchParams();
