@@ -58,3 +58,27 @@ def test_password_reset_ends_the_users_sessions(gateway) -> None:  # type: ignor
     assert other.get("/api/v1/auth/me").status_code == 200  # nobody else is logged out
     again = gateway.login("o1", "a-new-password-9")
     assert again.get("/api/v1/auth/me").json()["username"] == "o1"
+
+
+def test_live_feed_ends_with_the_session(gateway, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    import anju_gateway.api.routes.live as live
+
+    monkeypatch.setattr(live, "KEEPALIVE_S", 0.3)
+    gateway.add_user("o1", "officer", precinct_id="p1")
+    for end in ("logout", "password reset"):
+        client = gateway.login("o1")
+        with client.stream("GET", "/api/v1/live", timeout=30) as feed:
+            lines = feed.iter_lines()
+            assert next(lines) == "event: hello"
+            if end == "logout":
+                gateway.login("o1")  # another session of the same user is not affected...
+                assert client.post("/api/v1/auth/logout").status_code == 204
+            else:
+                gateway.add_user("o1", "officer", precinct_id="p1", password="another-pass-7")
+            started = time.monotonic()
+            for _ in lines:  # returns when the gateway closes the feed
+                pass
+            assert time.monotonic() - started < 20, end
+        gateway.add_user("o1", "officer", precinct_id="p1")  # back to the test password
