@@ -58,15 +58,11 @@ class QueuedAlert:
     attempts: int
 
 
-class Outbox:
+class Outbox(ThreadLocalSQLite):
     def __init__(self, path: Path, max_bytes: int) -> None:
-        self.path = Path(path)
+        super().__init__(path)  # synchronous=FULL: power loss must not lose a committed alert
         self.max_bytes = max_bytes
-        # FULL: power loss must not lose a committed alert.
-        self._db = ThreadLocalSQLite(self.path, synchronous="FULL")
-        self._db.migrate([migrations])
-        self._conn = self._db.conn
-        self._write = self._db.write
+        self.migrate([migrations])
         self._refresh_gauge()
 
     def put(self, alert: Alert) -> list[str]:
@@ -76,7 +72,7 @@ class Outbox:
         size = len(payload)
         rank = SEVERITY_RANK[alert.severity]
         shed: list[str] = []
-        with self._write() as conn:
+        with self.write() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO outbox (id, severity_rank, created_at, size, payload) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -115,7 +111,7 @@ class Outbox:
 
     def batch(self, limit: int) -> list[QueuedAlert]:
         """The next alerts to send: highest severity first, then oldest."""
-        rows = self._conn().execute(
+        rows = self.conn().execute(
             "SELECT id, payload, attempts FROM outbox "
             "ORDER BY severity_rank DESC, created_at ASC LIMIT ?",
             (limit,),
@@ -125,18 +121,18 @@ class Outbox:
     def ack(self, ids: list[str]) -> None:
         if not ids:
             return
-        with self._write() as conn:
+        with self.write() as conn:
             conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
         self._refresh_gauge()
 
     def note_attempt(self, ids: list[str]) -> None:
-        with self._write() as conn:
+        with self.write() as conn:
             conn.executemany(
                 "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", [(i,) for i in ids]
             )
 
     def dead_letter(self, alert_id: str, error: str) -> None:
-        with self._write() as conn:
+        with self.write() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO dead_letters (id, created_at, error, payload) "
                 "SELECT id, created_at, ?, payload FROM outbox WHERE id = ?",
@@ -146,25 +142,22 @@ class Outbox:
         self._refresh_gauge()
 
     def depth(self) -> int:
-        return int(self._conn().execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+        return int(self.conn().execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
     def oldest_age_s(self) -> float | None:
-        row = self._conn().execute("SELECT MIN(created_at) FROM outbox").fetchone()
+        row = self.conn().execute("SELECT MIN(created_at) FROM outbox").fetchone()
         return None if row[0] is None else max(0.0, time.time() - row[0])
 
     def shed_total(self) -> int:
-        row = self._conn().execute("SELECT value FROM counters WHERE name = 'shed'").fetchone()
+        row = self.conn().execute("SELECT value FROM counters WHERE name = 'shed'").fetchone()
         return int(row[0]) if row else 0
 
     def dead_letters(self) -> list[tuple[str, str]]:
-        rows = self._conn().execute("SELECT id, error FROM dead_letters").fetchall()
+        rows = self.conn().execute("SELECT id, error FROM dead_letters").fetchall()
         return [(str(r[0]), str(r[1])) for r in rows]
 
     def _refresh_gauge(self) -> None:
         OUTBOX_DEPTH.set(self.depth())
-
-    def close(self) -> None:
-        self._db.close()
 
 
 __all__ = ["Outbox", "QueuedAlert", "Severity"]
