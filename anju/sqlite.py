@@ -1,8 +1,11 @@
 """SQLite access shared by the edge's outbox and console store and the gateway's database.
 
-One connection per thread, WAL, reads in autocommit, and every read-modify-write in
-``BEGIN IMMEDIATE``: a deferred transaction that upgrades to a writer fails with SQLITE_BUSY at
-commit under concurrency, while an immediate one queues on the lock (``busy_timeout``).
+One connection per thread; WAL with ``synchronous=FULL``, because every store here holds
+something another party was told is safe (an alert acked to the broker or to an edge, a queued
+door-open record), so a commit must survive power loss; reads in autocommit; every
+read-modify-write in ``BEGIN IMMEDIATE``: a deferred transaction that upgrades to a writer
+fails with SQLITE_BUSY at commit under concurrency, while an immediate one queues on the lock
+(``busy_timeout``).
 """
 
 from __future__ import annotations
@@ -12,33 +15,24 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-Synchronous = Literal["FULL", "NORMAL"]
-
 
 class ThreadLocalSQLite:
-    """A database file with one connection per thread.
-
-    ``synchronous="FULL"`` where a committed row must survive power loss (the alert outbox);
-    ``"NORMAL"`` where WAL's durability on process crash is enough.
-    """
+    """A database file with one connection per thread."""
 
     def __init__(
         self,
         path: Path,
         *,
-        synchronous: Synchronous = "FULL",
         rows_as_mappings: bool = False,
         foreign_keys: bool = False,
         busy_timeout_ms: int = 10_000,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._synchronous = synchronous
         self._rows_as_mappings = rows_as_mappings
         self._foreign_keys = foreign_keys
         self._busy_timeout_ms = busy_timeout_ms
@@ -65,7 +59,7 @@ class ThreadLocalSQLite:
             if self._rows_as_mappings:
                 conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+            conn.execute("PRAGMA synchronous=FULL")
             conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout_ms)}")
             if self._foreign_keys:
                 conn.execute("PRAGMA foreign_keys=ON")

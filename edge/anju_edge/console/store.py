@@ -73,7 +73,7 @@ def account_fingerprint(password_hash: str) -> str:
 class ConsoleStore(ThreadLocalSQLite):
     def __init__(self, path: Path) -> None:
         # FULL: a queued door-open record or action must survive power loss.
-        super().__init__(path, synchronous="FULL", rows_as_mappings=True)
+        super().__init__(path, rows_as_mappings=True)
         self.migrate([migrations])
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:

@@ -37,7 +37,7 @@ class Database(ThreadLocalSQLite):
     def __init__(self, path: Path) -> None:
         # FULL: the gateway acknowledges an alert to its edge only after the commit, and the
         # edge then forgets it, so a commit must survive power loss here too.
-        super().__init__(path, synchronous="FULL", rows_as_mappings=True, foreign_keys=True)
+        super().__init__(path, rows_as_mappings=True, foreign_keys=True)
 
     def migrate(self, migration_sets: Iterable[Migrations] | None = None) -> None:
         super().migrate(_migration_sets() if migration_sets is None else migration_sets)
