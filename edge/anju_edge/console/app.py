@@ -72,7 +72,8 @@ def _session(console: GateConsole, token: str) -> tuple[dict[str, Any] | None, s
     if account is None or account_fingerprint(account.password_hash) != session["account"]:
         console.store.end_session(token)
         return None, "账号已变更，请重新登录 / account changed, log in again"
-    return session, ""
+    # The name shown comes from the synced account, so a rename at the gateway shows at once.
+    return {**session, "display_name": account.display_name or account.username}, ""
 
 
 def current_user(request: Request) -> dict[str, Any]:
@@ -121,7 +122,6 @@ def create_console_app(console: GateConsole) -> FastAPI:
         console.store.create_session(
             token,
             account.username,
-            account.display_name or account.username,
             account_fingerprint(account.password_hash),
             time.time() + SESSION_S,
         )

@@ -56,8 +56,8 @@ def m002_sessions(db: sqlite_utils.Database) -> None:
     # Only a digest of the cookie is kept: a copy of this file opens no session.
     db.execute(
         """CREATE TABLE sessions (
-            token_sha256 TEXT PRIMARY KEY, username TEXT NOT NULL, display_name TEXT NOT NULL,
-            account TEXT NOT NULL, expires REAL NOT NULL)"""
+            token_sha256 TEXT PRIMARY KEY, username TEXT NOT NULL, account TEXT NOT NULL,
+            expires REAL NOT NULL)"""
     )
 
 
@@ -104,22 +104,20 @@ class ConsoleStore(ThreadLocalSQLite):
             conn.execute("DELETE FROM outgoing_actions WHERE action_id = ?", (action_id,))
 
     # --- login sessions: kept across restarts of the box, ended with the account ---
-    def create_session(
-        self, token: str, username: str, display_name: str, account: str, expires: float
-    ) -> None:
+    def create_session(self, token: str, username: str, account: str, expires: float) -> None:
         with self.write() as conn:
             conn.execute("DELETE FROM sessions WHERE expires < ?", (time.time(),))
             conn.execute(
-                "INSERT INTO sessions (token_sha256, username, display_name, account, expires) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (_digest(token), username, display_name, account, expires),
+                "INSERT INTO sessions (token_sha256, username, account, expires) "
+                "VALUES (?, ?, ?, ?)",
+                (_digest(token), username, account, expires),
             )
 
     def session(self, token: str, now: float) -> dict[str, Any] | None:
         row = (
             self.conn()
             .execute(
-                "SELECT username, display_name, account, expires FROM sessions "
+                "SELECT username, account, expires FROM sessions "
                 "WHERE token_sha256 = ? AND expires >= ?",
                 (_digest(token), now),
             )
