@@ -9,18 +9,8 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 
-from anju_contracts.common import format_ts
-from anju_gateway.api.deps import (
-    ClockDep,
-    CurrentUser,
-    DbDep,
-    HubDep,
-    UserScope,
-    bearer_or_cookie,
-)
+from anju_gateway.api.deps import ClockDep, CurrentUser, DbDep, HubDep, UserScope, current_user
 from anju_gateway.events import Event
-from anju_gateway.security import token_hash
-from anju_gateway.store.users import session_user
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 
@@ -46,11 +36,13 @@ async def live(
     if not scope.sees_alerts:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="your role sees no alerts")
     queue = hub.subscribe()
-    hashed = token_hash(bearer_or_cookie(request) or "")
 
     def session_lives() -> bool:
-        now = format_ts(clock.now())
-        return session_user(db.conn(), token_hash=hashed, now=now) is not None
+        try:
+            current_user(request, db, clock)  # the same check every request gets
+        except HTTPException:
+            return False
+        return True
 
     async def stream() -> AsyncIterator[str]:
         try:
