@@ -1,3 +1,8 @@
-"""Anju command line, demo launcher and small runtime helpers shared by the services."""
+"""The roof: the ``anju`` command, ``anju demo`` and the broker launcher.
 
-__version__ = "0.1.0"
+It may import every other package; nothing imports it (tests and benchmarks aside).
+"""
+
+from anju_common import __version__
+
+__all__ = ["__version__"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from anju import __version__
+from anju_common import __version__
 from anju_edge.cli import app as edge_app
 from anju_gateway.cli import app as gateway_app
 from anju_models.cli import app as models_app

@@ -18,7 +18,7 @@ import uvicorn
 
 from anju.broker import MosquittoBroker, start_broker
 from anju.netutil import free_port, wait_for_port
-from anju.ratelog import setup_logging
+from anju_common.ratelog import setup_logging
 
 logger = logging.getLogger(__name__)
 

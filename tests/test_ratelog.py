@@ -6,14 +6,14 @@ import logging
 
 import pytest
 
-from anju.ratelog import RateLimitedLog
+from anju_common.ratelog import RateLimitedLog
 
 
 def test_repeats_are_suppressed_then_reported(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [100.0]
-    monkeypatch.setattr("anju.ratelog.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("anju_common.ratelog.time.monotonic", lambda: now[0])
     log = RateLimitedLog(logging.getLogger("t.ratelog"), interval=60)
     caplog.set_level(logging.WARNING, logger="t.ratelog")
     assert log.warning("k", "bad %s", 1) is True

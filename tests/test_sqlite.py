@@ -1,5 +1,5 @@
-"""anju.sqlite: per-thread connections, write transactions that commit or roll back whole, and
-concurrent read-modify-write from many threads without SQLITE_BUSY or lost updates."""
+"""anju_common.sqlite: per-thread connections, write transactions that commit or roll back
+whole, and concurrent read-modify-write from many threads without SQLITE_BUSY or lost updates."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from anju.sqlite import ThreadLocalSQLite
+from anju_common.sqlite import ThreadLocalSQLite
 
 migrations = Migrations("test.counter")
 

@@ -8,7 +8,7 @@ import threading
 
 import httpx
 
-from anju.ratelog import RateLimitedLog
+from anju_common.ratelog import RateLimitedLog
 from anju_edge.config import EdgeConfig
 from anju_edge.console.store import ConsoleStore
 from anju_edge.uplink import Backoff, read_token

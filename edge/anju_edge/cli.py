@@ -35,7 +35,7 @@ def run(config: ConfigFile) -> None:
 
     tune_malloc()  # before any thread starts: see anju_edge/memory.py
 
-    from anju.ratelog import setup_logging
+    from anju_common.ratelog import setup_logging
     from anju_edge.service import EdgeService
 
     cfg = _load(config)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from anju import __version__
-from anju.ratelog import RateLimitedLog
+from anju_common import __version__
+from anju_common.ratelog import RateLimitedLog
 from anju_contracts import Heartbeat, utcnow
 from anju_edge.config import EdgeConfig
 from anju_edge.devices import DeviceRegistry

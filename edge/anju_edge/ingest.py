@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from paho.mqtt.properties import Properties
 from pydantic import ValidationError
 
-from anju.ratelog import RateLimitedLog
+from anju_common.ratelog import RateLimitedLog
 from anju_contracts import (
     Channel,
     DeviceKind,

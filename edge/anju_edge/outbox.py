@@ -1,7 +1,7 @@
 """The durable outbox: an alert is committed here (WAL, synchronous=FULL) before it counts
 as raised.
 
-Connections come from :mod:`anju.sqlite`: one per thread, and every read-modify-write under
+Connections come from :mod:`anju_common.sqlite`: one per thread, and every read-modify-write under
 BEGIN IMMEDIATE, because deferred transactions that upgrade to writers fail with SQLITE_BUSY
 under concurrency.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from anju.sqlite import ThreadLocalSQLite
+from anju_common.sqlite import ThreadLocalSQLite
 from anju_contracts import Alert, Severity
 from anju_contracts.alert import SEVERITY_RANK
 from anju_edge.metrics import OUTBOX_DEPTH, OUTBOX_SHED

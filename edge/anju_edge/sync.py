@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from anju.ratelog import RateLimitedLog
+from anju_common.ratelog import RateLimitedLog
 from anju_contracts import EdgeSync
 from anju_edge.config import GatewayLink
 from anju_edge.metrics import SYNC_FAILURES, SYNC_UPDATES

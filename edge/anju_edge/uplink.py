@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from anju.ratelog import RateLimitedLog
+from anju_common.ratelog import RateLimitedLog
 from anju_contracts import AlertBatchResult
 from anju_edge.config import GatewayLink
 from anju_edge.metrics import UPLINK_DEAD, UPLINK_FAILURES, UPLINK_SENT

@@ -11,8 +11,8 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
-from anju.ratelog import RateLimitedLog
-from anju.throttle import LoginThrottle
+from anju_common.limiter import SlidingWindowLimiter
+from anju_common.ratelog import RateLimitedLog
 from anju_gateway.api.routes import (
     admin,
     alerts,
@@ -74,7 +74,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.state.hub = EventHub()
     app.state.sync_hub = EventHub()  # wakes edges long-polling /api/v1/edge/sync
     app.state.precinct_link = PrecinctLink(db, settings, app.state.clock)
-    app.state.login_throttle = LoginThrottle(
+    app.state.login_throttle = SlidingWindowLimiter(
         settings.login_max_failures, settings.login_window_seconds
     )
     app.state.supervisor = PeriodicJob(

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from anju.ratelog import setup_logging
+from anju_common.ratelog import setup_logging
 
 app = typer.Typer(
     help="The central gateway (中心网关): API, officers' console, enrolment.", no_args_is_help=True

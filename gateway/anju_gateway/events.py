@@ -1,5 +1,5 @@
-"""The gateway's live-feed fan-out (the one implementation lives in anju.fanout)."""
+"""The gateway's live-feed fan-out (the one implementation lives in anju_common.fanout)."""
 
-from anju.fanout import Event, EventHub
+from anju_common.fanout import Event, EventHub
 
 __all__ = ["Event", "EventHub"]

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from anju.ratelog import RateLimitedLog
+from anju_common.ratelog import RateLimitedLog
 from anju_contracts import format_ts
 from anju_gateway.clock import Clock
 from anju_gateway.metrics import WEBHOOK_DELIVERIES

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from anju.ratelog import RateLimitedLog
+from anju_common.ratelog import RateLimitedLog
 from anju_contracts import format_ts
 from anju_gateway.events import Event, EventHub
 from anju_gateway.metrics import SLA_BREACHES

@@ -101,7 +101,7 @@ def create_console_app(console: GateConsole) -> FastAPI:
     def login(body: Login, request: Request, response: Response) -> dict[str, Any]:
         address = request.client.host if request.client else "?"
         now = time.monotonic()
-        wait = console.throttle.retry_after(body.username, address, now)
+        wait = console.throttle.retry_after((body.username, address), now)
         if wait > 0:
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
@@ -113,11 +113,11 @@ def create_console_app(console: GateConsole) -> FastAPI:
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok or account is None:
-            console.throttle.failed(body.username, address, now)
+            console.throttle.record((body.username, address), now)
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED, detail="用户名或密码错误 / wrong username or password"
             )
-        console.throttle.succeeded(body.username, address)
+        console.throttle.clear((body.username, address))
         token = secrets.token_urlsafe(32)
         console.store.create_session(
             token,
@@ -209,7 +209,7 @@ def create_console_app(console: GateConsole) -> FastAPI:
     def open_gate(gate_id: str, body: OpenBody, u: User) -> dict[str, Any]:
         if gate_id not in {g.id for g in console.config.gates}:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such gate")
-        if not console.door_limit.allowed(u["username"]):
+        if not console.door_limit.acquire(u["username"]):
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
                 detail="开门过于频繁 / too many door openings, wait a minute",

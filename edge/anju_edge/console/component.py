@@ -8,15 +8,14 @@ import logging
 import queue
 import threading
 import time
-from collections import deque
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from ulid import ULID
 
-from anju.fanout import Event, EventHub
-from anju.throttle import LoginThrottle
+from anju_common.fanout import Event, EventHub
+from anju_common.limiter import SlidingWindowLimiter
 from anju_contracts import (
     Alert,
     AlertAction,
@@ -42,26 +41,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class DoorLimit:
-    """At most `per_minute` remote openings per user: a stolen session cannot cycle a door."""
-
-    def __init__(self, per_minute: int = 10) -> None:
-        self.per_minute = per_minute
-        self._times: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allowed(self, username: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            times = self._times.setdefault(username, deque())
-            while times and now - times[0] > 60:
-                times.popleft()
-            if len(times) >= self.per_minute:
-                return False
-            times.append(now)
-            return True
-
-
 class GateConsole:
     def __init__(self, service: EdgeService) -> None:
         self.service = service
@@ -69,8 +48,9 @@ class GateConsole:
         self.store = ConsoleStore(self.config.data_dir / "console.sqlite3")
         self.sender = ActionSender(self.config, self.store)
         self.hub = EventHub()
-        self.throttle = LoginThrottle(5, 300)
-        self.door_limit = DoorLimit()
+        self.throttle = SlidingWindowLimiter(5, 300)
+        # At most 10 remote openings a minute per user: a stolen session cannot cycle a door.
+        self.door_limit = SlidingWindowLimiter(10, 60)
         self.gate_names = {g.id: g.name for g in self.config.gates}
         self._inbox: queue.Queue[GateEventIn | Alert] = queue.Queue(10_000)
         self._stop = threading.Event()

@@ -1,6 +1,6 @@
 """The gate console's own SQLite (console.sqlite3): gate log, recent alerts, the queue of
 actions for the gateway, door-open audit and visitor passes. One connection per thread
-(:mod:`anju.sqlite`)."""
+(:mod:`anju_common.sqlite`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from anju.sqlite import ThreadLocalSQLite
+from anju_common.sqlite import ThreadLocalSQLite
 
 migrations = Migrations("edge.console")
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from anju.ratelog import RateLimitedLog
+from anju_common.ratelog import RateLimitedLog
 from anju_contracts import Alert, DetectedObject, PayloadError, SnapshotMeta, SourceKind
 from anju_edge.alerts import AlertDraft, AlertSink
 from anju_edge.annotate import THUMBNAIL_MAX_WIDTH, draw_detections, draw_zone, thumbnail_jpeg

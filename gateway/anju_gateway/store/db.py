@@ -1,6 +1,6 @@
 """The gateway's SQLite database and the order its resource modules' migrations run in.
 
-Connections and write transactions come from :mod:`anju.sqlite` (one connection per thread,
+Connections and write transactions come from :mod:`anju_common.sqlite` (one connection per thread,
 WAL, ``BEGIN IMMEDIATE`` for every read-modify-write).
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlite_utils.migrations import Migrations
 
-from anju.sqlite import ThreadLocalSQLite
+from anju_common.sqlite import ThreadLocalSQLite
 
 
 def _migration_sets() -> list[Migrations]:

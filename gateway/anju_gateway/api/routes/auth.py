@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
-from anju.throttle import LoginThrottle
+from anju_common.limiter import SlidingWindowLimiter
 from anju_contracts import format_ts
 from anju_gateway.api.deps import (
     SESSION_COOKIE,
@@ -44,10 +44,10 @@ def login(
     clock: ClockDep,
     settings: SettingsDep,
 ) -> LoginResponse:
-    throttle: LoginThrottle = request.app.state.login_throttle
+    throttle: SlidingWindowLimiter = request.app.state.login_throttle
     address = request.client.host if request.client else "?"
     moment = time.monotonic()
-    wait = throttle.retry_after(body.username, address, moment)
+    wait = throttle.retry_after((body.username, address), moment)
     if wait > 0:
         LOGINS.labels(outcome="throttled").inc()
         raise HTTPException(
@@ -60,13 +60,13 @@ def login(
     if found is None:
         burn_password_check(body.password)
     if found is None or not verify_password(found[1], body.password):
-        throttle.failed(body.username, address, moment)
+        throttle.record((body.username, address), moment)
         LOGINS.labels(outcome="failed").inc()
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail="用户名或密码错误 / wrong username or password"
         )
     user = found[0]
-    throttle.succeeded(body.username, address)
+    throttle.clear((body.username, address))
     token = new_token()
     now = clock.now()
     expires = now + timedelta(hours=settings.session_hours)

@@ -6,7 +6,7 @@ import logging
 
 from fastapi import APIRouter, HTTPException, status
 
-from anju.ratelog import RateLimitedLog
+from anju_common.ratelog import RateLimitedLog
 from anju_contracts import AlertBatch, AlertBatchResult, EnrolRequest, EnrolResponse
 from anju_gateway.api.deps import ClockDep, CurrentEdge, DbDep, HubDep, SettingsDep
 from anju_gateway.enrolment import EnrolError, enrol

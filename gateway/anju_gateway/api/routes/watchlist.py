@@ -6,7 +6,7 @@ import logging
 
 from fastapi import APIRouter, HTTPException, Request, status
 
-from anju.ratelog import RateLimitedLog
+from anju_common.ratelog import RateLimitedLog
 from anju_contracts import WatchlistKind, format_ts
 from anju_contracts.plates import PlateError, display_plate
 from anju_gateway.api.deps import ClockDep, CurrentUser, DbDep
