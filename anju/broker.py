@@ -46,7 +46,13 @@ class Broker(Protocol):
 class MosquittoBroker:
     """A private Mosquitto on loopback, with the project's config and its own data folder."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        overrides: str = "",
+    ) -> None:
         exe = find_mosquitto()
         if exe is None:
             raise FileNotFoundError("mosquitto is not installed (apt-get install mosquitto)")
@@ -54,6 +60,7 @@ class MosquittoBroker:
         self.host = host
         self.port = port or free_port(host)
         self.data_dir = Path(data_dir)
+        self.overrides = overrides  # later settings win: for benchmarks of the options
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -70,7 +77,8 @@ class MosquittoBroker:
             base_config()
             + f"\nlistener {self.port} {self.host}\nallow_anonymous true\n{user}"
             + f"persistence_location {self.data_dir}/\n"
-            + f"log_dest file {self.data_dir}/mosquitto.log\n",
+            + f"log_dest file {self.data_dir}/mosquitto.log\n"
+            + self.overrides,
             "utf-8",
         )
         return conf
@@ -96,6 +104,13 @@ class MosquittoBroker:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.proc = None
+
+    def kill9(self) -> None:
+        """SIGKILL, as a crash or power cut would stop it: no final save."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
         self.proc = None
 
     def restart(self) -> None:
