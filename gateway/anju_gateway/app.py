@@ -13,6 +13,8 @@ from starlette.responses import Response
 
 from anju_common.limiter import SlidingWindowLimiter
 from anju_common.ratelog import RateLimitedLog
+from anju_gateway.alerts.sla import check_sla
+from anju_gateway.api.limits import BodySizeLimit
 from anju_gateway.api.routes import (
     admin,
     alerts,
@@ -31,15 +33,13 @@ from anju_gateway.api.routes import (
 from anju_gateway.api.routes import analytics as analytics_routes
 from anju_gateway.api.routes import reports as report_routes
 from anju_gateway.clock import Clock, SystemClock
+from anju_gateway.edges.supervision import check_edges
 from anju_gateway.events import EventHub
-from anju_gateway.limits import BodySizeLimit
 from anju_gateway.metrics import REJECTED
 from anju_gateway.periodic import PeriodicJob
-from anju_gateway.precinct_link import PrecinctLink
+from anju_gateway.precinct.link import PrecinctLink
 from anju_gateway.settings import GatewaySettings
-from anju_gateway.sla import check_sla
 from anju_gateway.store import Database
-from anju_gateway.supervision import check_edges
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)

@@ -19,7 +19,7 @@ import yaml
 from paho.mqtt.enums import CallbackAPIVersion
 
 from anju_edge.config import load_config
-from anju_gateway.security import token_hash
+from anju_gateway.access.security import token_hash
 from anju_gateway.store.edges import edge_for_token
 from tests.deploy.conftest import (
     ANSIBLE_DIR,

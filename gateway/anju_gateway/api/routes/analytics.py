@@ -12,8 +12,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from anju_gateway import svg
-from anju_gateway.analytics import (
+from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
+from anju_gateway.api.routes.reports import page_user, report_scope, scope_label
+from anju_gateway.metrics import REJECTED
+from anju_gateway.reports import svg
+from anju_gateway.reports.analytics import (
     MAX_DAYS,
     Filter,
     Summary,
@@ -24,9 +27,6 @@ from anju_gateway.analytics import (
     hour_cube,
     summary,
 )
-from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
-from anju_gateway.api.routes.reports import page_user, report_scope, scope_label
-from anju_gateway.metrics import REJECTED
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store.users import User
 from anju_gateway.web.analytics_html import render_analytics

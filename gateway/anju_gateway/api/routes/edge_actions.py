@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response, status
 
 from anju_contracts import AlertAction, AlertActionKind, format_ts
+from anju_gateway.alerts.lifecycle import Action, IllegalTransition, transition
 from anju_gateway.api.deps import ClockDep, CurrentEdge, DbDep, HubDep
-from anju_gateway.lifecycle import Action, IllegalTransition, transition
 from anju_gateway.metrics import REJECTED
 from anju_gateway.store.alerts import get_alert
 from anju_gateway.store.edge_actions import claim

@@ -7,15 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import Field
 
-from anju_gateway.api.deps import ClockDep, CurrentUser, DbDep, HubDep, UserScope
-from anju_gateway.api.schemas import Strict
-from anju_gateway.lifecycle import (
+from anju_gateway.alerts.lifecycle import (
     Action,
     IllegalTransition,
     Resolution,
     UnknownAlert,
     transition,
 )
+from anju_gateway.api.deps import ClockDep, CurrentUser, DbDep, HubDep, UserScope
+from anju_gateway.api.schemas import Strict
 from anju_gateway.store.alerts import get_alert
 from anju_gateway.store.lifecycle import list_events
 from anju_gateway.store.users import Role

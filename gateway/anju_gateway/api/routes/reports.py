@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from anju_gateway.access.scope import Scope, scope_for
 from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
-from anju_gateway.reports import DailyReport, build_daily_report, default_day
-from anju_gateway.scope import Scope, scope_for
+from anju_gateway.reports.daily import DailyReport, build_daily_report, default_day
 from anju_gateway.store import Database
 from anju_gateway.store.users import Role, User
 from anju_gateway.web.reports_common import kind_label, local_time

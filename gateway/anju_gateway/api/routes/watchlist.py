@@ -13,6 +13,12 @@ from anju_gateway.api.deps import ClockDep, CurrentUser, DbDep
 from anju_gateway.api.schemas import WatchlistAuditView, WatchlistCreate, WatchlistView
 from anju_gateway.events import Event, EventHub
 from anju_gateway.metrics import REJECTED
+from anju_gateway.precinct.watchlists import (
+    WatchlistDenied,
+    normalise_value,
+    target_precinct,
+    watch_scope,
+)
 from anju_gateway.store.watchlists import (
     WatchRow,
     active_entries,
@@ -20,12 +26,6 @@ from anju_gateway.store.watchlists import (
     audit_log,
     get_entry,
     remove_entry,
-)
-from anju_gateway.watchlists import (
-    WatchlistDenied,
-    normalise_value,
-    target_precinct,
-    watch_scope,
 )
 
 logger = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from anju_contracts import format_ts
-from anju_gateway.scope import Scope
+from anju_gateway.access.scope import Scope
 
 CLOSED_STATES = ("resolved", "false_alarm")
 LIFECYCLE_COLUMNS = ("owner", "acknowledged_at", "closed_at", "resolution")

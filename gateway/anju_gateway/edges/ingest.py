@@ -15,10 +15,10 @@ from anju_contracts import (
     ReceiptStatus,
     format_ts,
 )
+from anju_gateway.alerts.sla import assign_deadlines
 from anju_gateway.events import Event, EventHub
 from anju_gateway.metrics import ALERTS_INGESTED, INGEST_BATCH_SECONDS
 from anju_gateway.settings import GatewaySettings
-from anju_gateway.sla import assign_deadlines
 from anju_gateway.store import Database
 from anju_gateway.store.alerts import NewAlert, insert_alerts
 from anju_gateway.store.edges import Edge, touch_edge

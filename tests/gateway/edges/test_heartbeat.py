@@ -10,8 +10,8 @@ import pytest
 
 from anju_contracts import Heartbeat, format_ts
 from anju_gateway.clock import ManualClock
-from anju_gateway.enrolment import enrol
-from anju_gateway.supervision import check_edges
+from anju_gateway.edges.enrolment import enrol
+from anju_gateway.edges.supervision import check_edges
 from tests.support.servers import GatewayServer, edge_config, start_edge, wait_until
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

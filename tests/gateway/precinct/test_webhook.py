@@ -14,8 +14,8 @@ from ulid import ULID
 
 from anju.netutil import free_port
 from anju_contracts import format_ts, utcnow
-from anju_gateway.enrolment import enrol
-from anju_gateway.precinct_link import verify
+from anju_gateway.edges.enrolment import enrol
+from anju_gateway.precinct.link import verify
 from tests.support.servers import GatewayServer, wait_until
 
 SECRET = "s3cret-for-precinct-p1"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from ulid import ULID
 
 from anju_contracts import EnrolResponse, format_ts
-from anju_gateway.security import new_enrol_code, new_token, normalise_enrol_code, token_hash
+from anju_gateway.access.security import new_enrol_code, new_token, normalise_enrol_code, token_hash
 from anju_gateway.store import Database
 from anju_gateway.store.compounds import get_compound
 from anju_gateway.store.edges import EnrolError, create_enrol_code, redeem_enrol_code

@@ -191,7 +191,7 @@ def test_html_page(gw: GatewayServer) -> None:
 
 def test_with_lifecycle_transitions(tmp_path: Path) -> None:
     """Alerts closed through the lifecycle module itself, on a manual clock."""
-    from anju_gateway.lifecycle import Action, transition
+    from anju_gateway.alerts.lifecycle import Action, transition
 
     clock = ManualClock(datetime(2026, 11, 20, 1, 0, tzinfo=UTC))
     gw = GatewayServer(tmp_path / "lc", clock=clock).start()

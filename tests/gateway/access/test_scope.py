@@ -19,7 +19,7 @@ import pytest
 from ulid import ULID
 
 from anju_contracts import format_ts, utcnow
-from anju_gateway.enrolment import enrol
+from anju_gateway.edges.enrolment import enrol
 from tests.support.servers import GatewayServer
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from anju_contracts import EdgeSync, utcnow
-from anju_gateway.enrolment import enrol
+from anju_gateway.edges.enrolment import enrol
 
 
 @pytest.fixture

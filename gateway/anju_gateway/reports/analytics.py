@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from anju_contracts import format_ts
-from anju_gateway.scope import Scope
+from anju_gateway.access.scope import Scope
 
 MAX_DAYS = 366
 

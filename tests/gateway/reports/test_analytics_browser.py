@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.gateway.test_analytics import gw  # noqa: F401 - the crafted alerts of that module
+from tests.gateway.reports.test_analytics import gw  # noqa: F401 - the crafted alerts of that module
 
 
 def _login(server, page, user: str) -> None:  # type: ignore[no-untyped-def]

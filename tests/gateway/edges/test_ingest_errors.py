@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 from ulid import ULID
 
 from anju_contracts import format_ts, utcnow
-from anju_gateway.enrolment import enrol, issue_code
+from anju_gateway.edges.enrolment import enrol, issue_code
 from anju_gateway.store.edges import EnrolError, revoke_edge
 
 

@@ -13,9 +13,9 @@ import pytest
 from ulid import ULID
 
 from anju_contracts import format_ts
+from anju_gateway.alerts.sla import check_sla
 from anju_gateway.clock import ManualClock
-from anju_gateway.enrolment import enrol
-from anju_gateway.sla import check_sla
+from anju_gateway.edges.enrolment import enrol
 from tests.support.servers import GatewayServer, wait_until
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
