@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from anju_gateway.store.compounds import compound_ids_in_precinct
 from anju_gateway.store.users import Role, User
 
 
@@ -26,7 +27,5 @@ def scope_for(conn: sqlite3.Connection, user: User) -> Scope:
         return Scope(compound_ids=(user.compound_id,) if user.compound_id else (), sees_alerts=True)
     if user.role is Role.admin or (user.role is Role.supervisor and user.precinct_id is None):
         return Scope(compound_ids=None, sees_alerts=True)
-    rows = conn.execute(
-        "SELECT id FROM compounds WHERE precinct_id = ?", (user.precinct_id or "",)
-    ).fetchall()
-    return Scope(compound_ids=tuple(r[0] for r in rows), sees_alerts=True)
+    compounds = compound_ids_in_precinct(conn, precinct_id=user.precinct_id or "")
+    return Scope(compound_ids=compounds, sees_alerts=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 from argon2 import PasswordHasher
@@ -49,7 +48,3 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
 def burn_password_check(password: str) -> None:
     verify_password(_DUMMY_HASH, password)
-
-
-def constant_time_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

@@ -15,8 +15,9 @@ from anju_contracts import (
     ReceiptStatus,
     format_ts,
 )
+from anju_gateway.alerts.feed import publish, summary
 from anju_gateway.alerts.sla import assign_deadlines
-from anju_gateway.events import Event, EventHub
+from anju_gateway.events import EventHub
 from anju_gateway.metrics import ALERTS_INGESTED, INGEST_BATCH_SECONDS
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
@@ -89,20 +90,7 @@ def ingest_batch(
     stored_set = set(stored)
     for row in rows:
         if row.id in stored_set:
-            hub.publish(
-                Event(
-                    "alert.new",
-                    row.compound_id,
-                    {
-                        "id": row.id,
-                        "kind": row.kind,
-                        "severity": row.severity,
-                        "ts": row.ts,
-                        "source_id": row.source_id,
-                        "zone": row.zone,
-                    },
-                )
-            )
+            publish(hub, summary(row))
     receipts = [
         AlertReceipt(
             id=a.id,

@@ -1,6 +1,7 @@
 """Precinct link: every new alert POSTed, signed, to its precinct's webhook.
 
-A background thread (started in the app lifespan) does two things each round:
+A background worker (:class:`anju_common.worker.Worker`, started in the app lifespan) does two
+things each round:
 1. queue: alerts past the cursor whose precinct has an enabled webhook become rows in
    ``webhook_deliveries`` (same transaction as the cursor move, so nothing is lost or doubled);
 2. deliver: due rows are POSTed; 2xx marks them delivered, anything else schedules a retry
@@ -14,16 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-import threading
 from datetime import timedelta
-from typing import Any
 
 import httpx
 
 from anju_common.ratelog import RateLimitedLog
-from anju_contracts import format_ts
+from anju_common.worker import Worker
+from anju_contracts import WebhookBody, format_ts
 from anju_gateway.clock import Clock
 from anju_gateway.metrics import WEBHOOK_DELIVERIES
 from anju_gateway.settings import GatewaySettings
@@ -38,7 +37,7 @@ from anju_gateway.store.webhooks import (
     enqueue,
     get_webhook,
     has_new_alerts,
-    new_alert_rows,
+    new_alerts,
     record_attempt,
 )
 
@@ -59,62 +58,36 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
-def alert_body(row: Any) -> str:
-    """The JSON an officer's system receives: the alert without its snapshot."""
-    payload = {
-        "event": "alert.new",
-        "alert": {
-            "id": row["id"],
-            "compound_id": row["compound_id"],
-            "compound_name": row["compound_name"],
-            "precinct_id": row["precinct_id"],
-            "kind": row["kind"],
-            "severity": row["severity"],
-            "ts": row["ts"],
-            "source_kind": row["source_kind"],
-            "source_id": row["source_id"],
-            "zone": row["zone"],
-            "details": json.loads(row["details_json"]),
-            "has_snapshot": bool(row["has_snapshot"]),
-            "received_at": row["received_at"],
-        },
-    }
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
-
-
 class PrecinctLink:
     def __init__(self, db: Database, settings: GatewaySettings, clock: Clock) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._client: httpx.Client | None = None
+        self._worker = Worker(
+            "precinct-link",
+            self._round,
+            idle_s=settings.webhook_poll_s,
+            join_timeout_s=settings.webhook_timeout_s + 5,
+        )
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="precinct-link", daemon=True)
-        self._thread.start()
+        self._client = httpx.Client(timeout=self.settings.webhook_timeout_s)
+        self._worker.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.settings.webhook_timeout_s + 5)
-        self._thread = None
+        self._worker.stop()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def notify(self) -> None:
-        self._wake.set()
+        self._worker.notify()
 
-    def _run(self) -> None:
-        with httpx.Client(timeout=self.settings.webhook_timeout_s) as client:
-            while not self._stop.is_set():
-                try:
-                    self.queue_new_alerts()
-                    self.deliver_due(client)
-                except Exception:
-                    logger.exception("precinct link round failed")
-                self._wake.wait(self.settings.webhook_poll_s)
-                self._wake.clear()
+    def _round(self) -> None:
+        self.queue_new_alerts()
+        if self._client is not None:
+            self.deliver_due(self._client)
 
     def queue_new_alerts(self, batch: int = 500) -> int:
         now = format_ts(self.clock.now())
@@ -122,26 +95,26 @@ class PrecinctLink:
         if not has_new_alerts(self.db.conn()):
             return 0  # the common case costs a read, not a write lock
         with self.db.write() as conn:
-            last, rows = new_alert_rows(conn, batch)
+            last, rows = new_alerts(conn, limit=batch)
             for row in rows:
-                if row["hook_enabled"]:
+                if row.hook_enabled:
                     enqueue(
                         conn,
-                        precinct_id=row["precinct_id"],
-                        alert_id=row["id"],
-                        body=alert_body(row),
+                        precinct_id=row.alert.precinct_id,
+                        alert_id=row.alert.id,
+                        body=WebhookBody(alert=row.alert).to_json(),
                         now=now,
                     )
                     queued += 1
-                last = row["rid"]
+                last = row.position
             if rows:
-                advance_cursor(conn, last)
+                advance_cursor(conn, last=last)
         return queued
 
     def deliver_due(self, client: httpx.Client, batch: int = 50) -> int:
-        due = due_deliveries(self.db.conn(), format_ts(self.clock.now()), batch)
+        due = due_deliveries(self.db.conn(), now=format_ts(self.clock.now()), limit=batch)
         for delivery in due:
-            if self._stop.is_set():
+            if self._worker.stopping:
                 break
             self._attempt(client, delivery)
         return len(due)

@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
-
-from anju_contracts import format_ts
+from anju_contracts import Strict, format_ts
 from anju_gateway.access.scope import Scope
+from anju_gateway.store.compounds import display_names
+from anju_gateway.store.reporting import CountRow, count_rows
 
 MAX_DAYS = 366
 
@@ -36,27 +36,16 @@ def _utc(day: date, tz: str) -> str:
     return format_ts(datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(UTC))
 
 
-def fetch(
-    conn: sqlite3.Connection, f: Filter, start: date, end: date, tz: str
-) -> list[sqlite3.Row]:
+def fetch(conn: sqlite3.Connection, f: Filter, start: date, end: date, tz: str) -> list[CountRow]:
     """Alerts with local day in [start, end) (end exclusive)."""
-    sql = (
-        "SELECT a.compound_id, COALESCE(NULLIF(c.name, ''), c.id) AS compound_name, a.kind, a.ts "
-        "FROM alerts a JOIN compounds c ON c.id = a.compound_id WHERE a.ts >= ? AND a.ts < ?"
+    return count_rows(
+        conn,
+        compound_ids=f.compound_ids,
+        since=_utc(start, tz),
+        until=_utc(end, tz),
+        compound_id=f.compound_id,
+        kind=f.kind,
     )
-    params: list[Any] = [_utc(start, tz), _utc(end, tz)]
-    if f.compound_ids is not None:
-        if not f.compound_ids:
-            return []
-        sql += f" AND a.compound_id IN ({','.join('?' * len(f.compound_ids))})"
-        params.extend(f.compound_ids)
-    if f.compound_id is not None:
-        sql += " AND a.compound_id = ?"
-        params.append(f.compound_id)
-    if f.kind is not None:
-        sql += " AND a.kind = ?"
-        params.append(f.kind)
-    return conn.execute(sql, params).fetchall()
 
 
 def count(conn: sqlite3.Connection, f: Filter, start: date, end: date, tz: str) -> Counter[Any]:
@@ -64,8 +53,8 @@ def count(conn: sqlite3.Connection, f: Filter, start: date, end: date, tz: str) 
     out: Counter[Any] = Counter()
     for r in fetch(conn, f, start, end, tz):
         out[""] += 1
-        out[("kind", r["kind"])] += 1
-        out[("compound", r["compound_id"])] += 1
+        out[("kind", r.kind)] += 1
+        out[("compound", r.compound_id)] += 1
     return out
 
 
@@ -75,14 +64,14 @@ class Cube:
     names: dict[str, str]
 
 
-def hour_cube(rows: list[sqlite3.Row], tz: str) -> Cube:
+def hour_cube(rows: list[CountRow], tz: str) -> Cube:
     zone = ZoneInfo(tz)
     cells: Counter[tuple[str, str, int]] = Counter()
     names: dict[str, str] = {}
     for r in rows:
-        hour = datetime.fromisoformat(r["ts"]).astimezone(zone).hour
-        cells[(r["compound_id"], r["kind"], hour)] += 1
-        names[r["compound_id"]] = r["compound_name"]
+        hour = datetime.fromisoformat(r.ts).astimezone(zone).hour
+        cells[(r.compound_id, r.kind, hour)] += 1
+        names[r.compound_id] = r.compound_name
     return Cube(cells, names)
 
 
@@ -100,9 +89,9 @@ def heatmap_rows(cube: Cube, by: str, kind_label: Any) -> list[tuple[str, list[i
     return sorted(rows.items(), key=lambda kv: (-sum(kv[1]), kv[0]))
 
 
-def daily_trend(rows: list[sqlite3.Row], start: date, end: date, tz: str) -> list[tuple[str, int]]:
+def daily_trend(rows: list[CountRow], start: date, end: date, tz: str) -> list[tuple[str, int]]:
     zone = ZoneInfo(tz)
-    days = Counter(datetime.fromisoformat(r["ts"]).astimezone(zone).date() for r in rows)
+    days = Counter(datetime.fromisoformat(r.ts).astimezone(zone).date() for r in rows)
     out: list[tuple[str, int]] = []
     day = start
     while day < end:
@@ -120,8 +109,7 @@ def change(current: int, base: int) -> float | None:
     return None if base == 0 else round((current - base) / base, 4)
 
 
-class Change(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Change(Strict):
     key: str
     label: str
     current: int
@@ -131,8 +119,7 @@ class Change(BaseModel):
     yoy: float | None
 
 
-class Summary(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Summary(Strict):
     month: str
     timezone: str
     current_window: tuple[str, str]
@@ -200,5 +187,5 @@ def summary(
 
 
 def compound_names(conn: sqlite3.Connection, scope: Scope) -> dict[str, str]:
-    rows = conn.execute("SELECT id, COALESCE(NULLIF(name, ''), id) FROM compounds").fetchall()
-    return {r[0]: r[1] for r in rows if scope.compound_ids is None or r[0] in scope.compound_ids}
+    names = display_names(conn)
+    return {k: v for k, v in names.items() if scope.compound_ids is None or k in scope.compound_ids}

@@ -8,8 +8,7 @@ Rules (docs/reports.md):
 - closed = state resolved or false_alarm with ``closed_at`` set; closed in time = closed within
   ``clearance_hours`` (24 by default);
 - overdue = not closed and past the deadline at report time, or closed after the deadline.
-The lifecycle columns (owner, acknowledged_at, closed_at, ...) belong to the alert lifecycle
-module; a database without them reads them as NULL.
+The rows come from :func:`anju_gateway.store.reporting.report_rows`.
 """
 
 from __future__ import annotations
@@ -17,24 +16,20 @@ from __future__ import annotations
 import sqlite3
 import statistics
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
-
-from anju_contracts import format_ts
+from anju_contracts import Strict, format_ts
 from anju_gateway.access.scope import Scope
+from anju_gateway.store.reporting import ReportRow, report_rows
 
 CLOSED_STATES = ("resolved", "false_alarm")
-LIFECYCLE_COLUMNS = ("owner", "acknowledged_at", "closed_at", "resolution")
+DIMENSIONS = ("compound", "kind", "severity")
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class GroupCount(_Out):
+class GroupCount(Strict):
     key: str
     label: str
     total: int
@@ -43,7 +38,7 @@ class GroupCount(_Out):
     overdue: int
 
 
-class OverdueAlert(_Out):
+class OverdueAlert(Strict):
     id: str
     compound_id: str
     compound_name: str
@@ -59,7 +54,7 @@ class OverdueAlert(_Out):
     hours_over: float
 
 
-class DailyReport(_Out):
+class DailyReport(Strict):
     date: str
     timezone: str
     since: str
@@ -94,33 +89,6 @@ def default_day(now: datetime, tz: str) -> date:
     return now.astimezone(ZoneInfo(tz)).date() - timedelta(days=1)
 
 
-def alert_columns(conn: sqlite3.Connection) -> set[str]:
-    return {r[1] for r in conn.execute("PRAGMA table_info(alerts)")}
-
-
-def _select_lifecycle(conn: sqlite3.Connection) -> str:
-    have = alert_columns(conn)
-    return ", ".join(f"a.{c}" if c in have else f"NULL AS {c}" for c in LIFECYCLE_COLUMNS)
-
-
-def fetch_alerts(
-    conn: sqlite3.Connection, compound_ids: tuple[str, ...] | None, since: str, until: str
-) -> list[sqlite3.Row]:
-    sql = (
-        "SELECT a.id, a.compound_id, COALESCE(NULLIF(c.name, ''), c.id) AS compound_name, "
-        "a.kind, a.severity, a.state, a.ts, a.received_at, "
-        f"{_select_lifecycle(conn)} FROM alerts a JOIN compounds c ON c.id = a.compound_id "
-        "WHERE a.ts >= ? AND a.ts < ?"
-    )
-    params: list[Any] = [since, until]
-    if compound_ids is not None:
-        if not compound_ids:
-            return []
-        sql += f" AND a.compound_id IN ({','.join('?' * len(compound_ids))})"
-        params.extend(compound_ids)
-    return conn.execute(sql + " ORDER BY a.ts, a.id", params).fetchall()
-
-
 def _parse(ts: str | None) -> datetime | None:
     return datetime.fromisoformat(ts) if ts else None
 
@@ -133,6 +101,99 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """One alert measured against its clearance deadline."""
+
+    row: ReportRow
+    deadline: datetime
+    closed_at: datetime | None
+    ack_minutes: float | None
+    close_minutes: float | None
+    in_time: bool
+    late_by: timedelta | None
+    reason: str  # "" (not overdue), "open" or "closed_late"
+
+
+def judge(row: ReportRow, limit: timedelta, now: datetime) -> Judged:
+    received = _parse(row.received_at) or _parse(row.ts)
+    assert received is not None
+    deadline = received + limit
+    closed_at = _parse(row.closed_at) if row.state in CLOSED_STATES else None
+    late_by: timedelta | None = None
+    reason = ""
+    if closed_at is not None and closed_at > deadline:
+        late_by, reason = closed_at - deadline, "closed_late"
+    elif closed_at is None and now > deadline:
+        late_by, reason = now - deadline, "open"
+    return Judged(
+        row=row,
+        deadline=deadline,
+        closed_at=closed_at,
+        ack_minutes=_minutes(received, _parse(row.acknowledged_at)),
+        close_minutes=_minutes(received, closed_at),
+        in_time=closed_at is not None and closed_at <= deadline,
+        late_by=late_by,
+        reason=reason,
+    )
+
+
+def overdue_entry(j: Judged) -> OverdueAlert:
+    r = j.row
+    assert j.late_by is not None
+    return OverdueAlert(
+        id=r.id, compound_id=r.compound_id, compound_name=r.compound_name, kind=r.kind,
+        severity=r.severity, state=r.state, ts=r.ts, received_at=r.received_at, owner=r.owner,
+        deadline=format_ts(j.deadline), closed_at=r.closed_at if j.closed_at else None,
+        reason=j.reason, hours_over=round(j.late_by.total_seconds() / 3600.0, 1),
+    )  # fmt: skip
+
+
+def alert_line(j: Judged) -> dict[str, Any]:
+    r = j.row
+    return {
+        "id": r.id,
+        "compound_id": r.compound_id,
+        "compound_name": r.compound_name,
+        "kind": r.kind,
+        "severity": r.severity,
+        "state": r.state,
+        "ts": r.ts,
+        "owner": r.owner,
+        "ack_minutes": None if j.ack_minutes is None else round(j.ack_minutes, 1),
+        "close_minutes": None if j.close_minutes is None else round(j.close_minutes, 1),
+        "closed_in_time": j.in_time,
+        "overdue": j.reason,
+    }
+
+
+def group_counts(judged: list[Judged], dim: str) -> list[GroupCount]:
+    """Totals per compound, kind or severity, busiest first."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    names: dict[str, str] = {}
+    for j in judged:
+        key = {"compound": j.row.compound_id, "kind": j.row.kind, "severity": j.row.severity}[dim]
+        names[j.row.compound_id] = j.row.compound_name
+        counts[key].update(
+            total=1,
+            closed=int(j.closed_at is not None),
+            closed_in_time=int(j.in_time),
+            overdue=int(j.late_by is not None),
+        )
+    items = sorted(counts.items(), key=lambda kv: (-kv[1]["total"], kv[0]))
+    return [
+        GroupCount(
+            key=key,
+            label=names.get(key, key) if dim == "compound" else key,
+            total=c["total"],
+            closed=c["closed"],
+            closed_in_time=c["closed_in_time"],
+            overdue=c["overdue"],
+        )
+        for key, c in items
+    ]
+
+
 def build_daily_report(
     conn: sqlite3.Connection,
     scope: Scope,
@@ -143,98 +204,14 @@ def build_daily_report(
     clearance_hours: int = 24,
 ) -> DailyReport:
     start, end = day_window(day, tz)
-    rows = fetch_alerts(conn, scope.compound_ids, format_ts(start), format_ts(end))
-    limit = timedelta(hours=clearance_hours)
-    groups: dict[str, dict[str, dict[str, int]]] = {
-        "compound": defaultdict(Counter),
-        "kind": defaultdict(Counter),
-        "severity": defaultdict(Counter),
-    }
-    names: dict[str, str] = {}
-    by_state: Counter[str] = Counter()
-    ack_minutes: list[float] = []
-    close_minutes: list[float] = []
-    overdue: list[OverdueAlert] = []
-    alerts: list[dict[str, Any]] = []
-    for r in rows:
-        received = _parse(r["received_at"]) or _parse(r["ts"])
-        assert received is not None
-        deadline = received + limit
-        closed_at = _parse(r["closed_at"]) if r["state"] in CLOSED_STATES else None
-        acked = _parse(r["acknowledged_at"])
-        ack_m, close_m = _minutes(received, acked), _minutes(received, closed_at)
-        if ack_m is not None:
-            ack_minutes.append(ack_m)
-        if close_m is not None:
-            close_minutes.append(close_m)
-        in_time = closed_at is not None and closed_at <= deadline
-        late_by: timedelta | None = None
-        if closed_at is not None and closed_at > deadline:
-            late_by, reason = closed_at - deadline, "closed_late"
-        elif closed_at is None and now > deadline:
-            late_by, reason = now - deadline, "open"
-        flags = {"total": 1, "closed": int(closed_at is not None), "closed_in_time": int(in_time)}
-        flags["overdue"] = int(late_by is not None)
-        names[r["compound_id"]] = r["compound_name"]
-        for dim, key in (
-            ("compound", r["compound_id"]),
-            ("kind", r["kind"]),
-            ("severity", r["severity"]),
-        ):
-            groups[dim][key].update(flags)
-        by_state[r["state"]] += 1
-        if late_by is not None:
-            overdue.append(
-                OverdueAlert(
-                    id=r["id"],
-                    compound_id=r["compound_id"],
-                    compound_name=r["compound_name"],
-                    kind=r["kind"],
-                    severity=r["severity"],
-                    state=r["state"],
-                    ts=r["ts"],
-                    received_at=r["received_at"],
-                    owner=r["owner"],
-                    deadline=format_ts(deadline),
-                    closed_at=r["closed_at"] if closed_at else None,
-                    reason=reason,
-                    hours_over=round(late_by.total_seconds() / 3600.0, 1),
-                )
-            )
-        alerts.append(
-            {
-                "id": r["id"],
-                "compound_id": r["compound_id"],
-                "compound_name": r["compound_name"],
-                "kind": r["kind"],
-                "severity": r["severity"],
-                "state": r["state"],
-                "ts": r["ts"],
-                "owner": r["owner"],
-                "ack_minutes": None if ack_m is None else round(ack_m, 1),
-                "close_minutes": None if close_m is None else round(close_m, 1),
-                "closed_in_time": in_time,
-                "overdue": "" if late_by is None else reason,
-            }
-        )
-
-    def group_list(dim: str) -> list[GroupCount]:
-        items = sorted(groups[dim].items(), key=lambda kv: (-kv[1]["total"], kv[0]))
-        return [
-            GroupCount(
-                key=key,
-                label=names.get(key, key) if dim == "compound" else key,
-                total=c["total"],
-                closed=c["closed"],
-                closed_in_time=c["closed_in_time"],
-                overdue=c["overdue"],
-            )
-            for key, c in items
-        ]
-
-    total = len(rows)
-    closed = sum(1 for a in alerts if a["close_minutes"] is not None)
-    in_time_total = sum(1 for a in alerts if a["closed_in_time"])
+    rows = report_rows(
+        conn, compound_ids=scope.compound_ids, since=format_ts(start), until=format_ts(end)
+    )
+    judged = [judge(r, timedelta(hours=clearance_hours), now) for r in rows]
+    overdue = [overdue_entry(j) for j in judged if j.late_by is not None]
+    total = len(judged)
+    closed = sum(1 for j in judged if j.close_minutes is not None)
+    in_time = sum(1 for j in judged if j.in_time)
     return DailyReport(
         date=day.isoformat(),
         timezone=tz,
@@ -245,15 +222,17 @@ def build_daily_report(
         total=total,
         closed=closed,
         open=total - closed,
-        closed_in_time=in_time_total,
-        share_closed_in_time=round(in_time_total / total, 4) if total else None,
+        closed_in_time=in_time,
+        share_closed_in_time=round(in_time / total, 4) if total else None,
         overdue_count=len(overdue),
-        median_ack_minutes=_median(ack_minutes),
-        median_close_minutes=_median(close_minutes),
-        by_state=dict(sorted(by_state.items())),
-        by_compound=group_list("compound"),
-        by_kind=group_list("kind"),
-        by_severity=group_list("severity"),
+        median_ack_minutes=_median([j.ack_minutes for j in judged if j.ack_minutes is not None]),
+        median_close_minutes=_median(
+            [j.close_minutes for j in judged if j.close_minutes is not None]
+        ),
+        by_state=dict(sorted(Counter(j.row.state for j in judged).items())),
+        by_compound=group_counts(judged, "compound"),
+        by_kind=group_counts(judged, "kind"),
+        by_severity=group_counts(judged, "severity"),
         overdue=sorted(overdue, key=lambda o: (-o.hours_over, o.id)),
-        alerts=alerts,
+        alerts=[alert_line(j) for j in judged],
     )

@@ -166,13 +166,3 @@ def audit_log(conn: sqlite3.Connection, entry_id: int) -> list[AuditRow]:
         AuditRow(r["entry_id"], r["action"], r["actor"], r["at"], json.loads(r["detail_json"]))
         for r in rows
     ]
-
-
-def staff_rows(conn: sqlite3.Connection, compound_id: str) -> list[sqlite3.Row]:
-    """Enabled property-manager accounts of a compound (for the offline gate console)."""
-    return conn.execute(
-        "SELECT username, display_name, password_hash FROM users "
-        "WHERE role = 'property_manager' AND compound_id = ? AND disabled = 0 "
-        "ORDER BY username",
-        (compound_id,),
-    ).fetchall()

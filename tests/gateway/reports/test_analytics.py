@@ -29,8 +29,9 @@ def local(y: int, mo: int, d: int, h: int = 9, mi: int = 0) -> datetime:
 
 def add(gw: GatewayServer, when: datetime, kind: str, compound: str = "c1") -> None:
     stamp = format_ts(when)
-    row = NewAlert(f"X{next(_ids):04d}", compound, None, "gate", "g1", kind, "high", stamp,
-                   None, [], {}, None)  # fmt: skip
+    row = NewAlert(id=f"X{next(_ids):04d}", compound_id=compound, edge_id=None,
+                   source_kind="gate", source_id="g1", kind=kind, severity="high", ts=stamp,
+                   zone=None, objects=[], details={}, snapshot=None)  # fmt: skip
     with gw.db.write() as conn:
         insert_alerts(conn, [row], received_at=stamp)
 

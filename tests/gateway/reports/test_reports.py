@@ -50,8 +50,9 @@ def add_alert(
 ) -> None:
     stamp = format_ts(ts)
     row = NewAlert(
-        alert_id, compound, None, "gate", "g1", kind, severity, stamp, None, [], {}, None
-    )
+        id=alert_id, compound_id=compound, edge_id=None, source_kind="gate", source_id="g1",
+        kind=kind, severity=severity, ts=stamp, zone=None, objects=[], details={}, snapshot=None,
+    )  # fmt: skip
     with gw.db.write() as conn:
         insert_alerts(conn, [row], received_at=stamp)
         conn.execute(

@@ -15,26 +15,6 @@ from anju_gateway.store.alerts import AlertQuery, StoredAlert, get_alert, get_sn
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
 
-def alert_view(a: StoredAlert) -> AlertView:
-    return AlertView(
-        id=a.id,
-        compound_id=a.compound_id,
-        edge_id=a.edge_id,
-        source_kind=a.source_kind,
-        source_id=a.source_id,
-        kind=a.kind,
-        severity=a.severity,
-        ts=a.ts,
-        zone=a.zone,
-        objects=a.objects,
-        details=a.details,
-        has_snapshot=a.has_snapshot,
-        received_at=a.received_at,
-        state=a.state,
-        extra=a.extra,
-    )
-
-
 @router.get("", response_model=AlertList)
 def list_alerts(
     db: DbDep,
@@ -70,7 +50,7 @@ def list_alerts(
             limit=limit,
         ),
     )
-    views = [alert_view(a) for a in rows]
+    views = rows
     return AlertList(alerts=views, next_before=views[-1].id if len(views) == limit else None)
 
 
@@ -84,7 +64,7 @@ def _visible(db: DbDep, scope: UserScope, alert_id: str) -> StoredAlert:
 
 @router.get("/{alert_id}", response_model=AlertView)
 def read_alert(alert_id: str, db: DbDep, scope: UserScope) -> AlertView:
-    return alert_view(_visible(db, scope, alert_id))
+    return _visible(db, scope, alert_id)
 
 
 @router.get("/{alert_id}/snapshot.jpg", response_class=Response)

@@ -6,9 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from anju_contracts import Heartbeat
+from anju_contracts import Heartbeat, Strict
 from anju_gateway.api.deps import ClockDep, CurrentEdge, DbDep, HubDep, UserScope
-from anju_gateway.api.schemas import Strict
 from anju_gateway.edges.supervision import receive_heartbeat
 from anju_gateway.metrics import REJECTED
 from anju_gateway.store.heartbeats import list_health

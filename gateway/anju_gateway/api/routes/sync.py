@@ -19,8 +19,8 @@ from starlette.responses import Response
 from anju_contracts import EdgeSync
 from anju_gateway.api.deps import CurrentEdge
 from anju_gateway.clock import Clock
+from anju_gateway.edges.sync import build_sync
 from anju_gateway.events import EventHub
-from anju_gateway.precinct.watchlists import build_sync
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 

@@ -19,6 +19,7 @@ from anju_gateway.precinct.watchlists import (
     target_precinct,
     watch_scope,
 )
+from anju_gateway.store.compounds import precinct_exists
 from anju_gateway.store.watchlists import (
     WatchRow,
     active_entries,
@@ -91,10 +92,7 @@ def create_watch(
             status.HTTP_422_UNPROCESSABLE_CONTENT, detail="expires_at is in the past"
         )
     with db.write() as conn:
-        if (
-            precinct is not None
-            and conn.execute("SELECT 1 FROM precincts WHERE id = ?", (precinct,)).fetchone() is None
-        ):
+        if precinct is not None and not precinct_exists(conn, precinct_id=precinct):
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such precinct")
         row = add_entry(
             conn,
