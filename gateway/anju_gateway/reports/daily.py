@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from anju_contracts import Strict, format_ts
 from anju_gateway.access.scope import Scope
-from anju_gateway.store.reporting import ReportRow, report_rows
+from anju_gateway.store.reporting import ReportAlert, ReportRow, report_rows
 
 CLOSED_STATES = ("resolved", "false_alarm")
 DIMENSIONS = ("compound", "kind", "severity")
@@ -38,16 +38,7 @@ class GroupCount(Strict):
     overdue: int
 
 
-class OverdueAlert(Strict):
-    id: str
-    compound_id: str
-    compound_name: str
-    kind: str
-    severity: str
-    state: str
-    ts: str
-    received_at: str
-    owner: str | None
+class OverdueAlert(ReportAlert):
     deadline: str
     closed_at: str | None
     reason: str  # "open" (still open past the deadline) or "closed_late"
@@ -142,11 +133,12 @@ def overdue_entry(j: Judged) -> OverdueAlert:
     r = j.row
     assert j.late_by is not None
     return OverdueAlert(
-        id=r.id, compound_id=r.compound_id, compound_name=r.compound_name, kind=r.kind,
-        severity=r.severity, state=r.state, ts=r.ts, received_at=r.received_at, owner=r.owner,
-        deadline=format_ts(j.deadline), closed_at=r.closed_at if j.closed_at else None,
-        reason=j.reason, hours_over=round(j.late_by.total_seconds() / 3600.0, 1),
-    )  # fmt: skip
+        **r.model_dump(include=set(ReportAlert.model_fields)),
+        deadline=format_ts(j.deadline),
+        closed_at=r.closed_at if j.closed_at else None,
+        reason=j.reason,
+        hours_over=round(j.late_by.total_seconds() / 3600.0, 1),
+    )
 
 
 def alert_line(j: Judged) -> dict[str, Any]:

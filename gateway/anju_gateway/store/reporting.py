@@ -10,6 +10,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from anju_contracts.common import Strict
+
 _FROM = "FROM alerts a JOIN compounds c ON c.id = a.compound_id WHERE a.ts >= ? AND a.ts < ?"
 _NAME = "COALESCE(NULLIF(c.name, ''), c.id) AS compound_name"
 
@@ -31,8 +33,9 @@ def _where(
     return sql, params
 
 
-@dataclass(frozen=True, slots=True)
-class ReportRow:
+class ReportAlert(Strict):
+    """The fields of an alert every report line shows."""
+
     id: str
     compound_id: str
     compound_name: str
@@ -42,6 +45,11 @@ class ReportRow:
     ts: str
     received_at: str
     owner: str | None
+
+
+class ReportRow(ReportAlert):
+    """A report line as read, with the lifecycle times the report measures."""
+
     acknowledged_at: str | None
     closed_at: str | None
     resolution: str | None
@@ -59,7 +67,8 @@ def report_rows(
         f"a.received_at, a.owner, a.acknowledged_at, a.closed_at, a.resolution {where[0]} "
         "ORDER BY a.ts, a.id"
     )
-    return [ReportRow(*r) for r in conn.execute(sql, where[1]).fetchall()]
+    names = list(ReportRow.model_fields)
+    return [ReportRow(**dict(zip(names, r, strict=True))) for r in conn.execute(sql, where[1])]
 
 
 @dataclass(frozen=True, slots=True)
