@@ -195,7 +195,7 @@ def list_edges_cmd(
     from anju_gateway.store.edges import list_edges
 
     _, db = _db(data_dir)
-    rows = list_edges(db.conn(), compound)
+    rows = list_edges(db.conn(), compound_id=compound)
     for r in rows:
         state = f"revoked {r.revoked_at}" if r.revoked_at else "active"
         typer.echo(

@@ -92,7 +92,7 @@ def current_edge(request: Request, db: DbDep) -> Edge:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         raise _unauthorised("device token required")
-    edge = edge_for_token(db.conn(), token_hash(header[7:].strip()))
+    edge = edge_for_token(db.conn(), token_hash=token_hash(header[7:].strip()))
     if edge is None:
         raise _unauthorised("device token unknown or revoked")
     return edge

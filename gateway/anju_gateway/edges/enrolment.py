@@ -24,7 +24,7 @@ def issue_code(
     code = new_enrol_code()
     expires = now + ttl
     with db.write() as conn:
-        if get_compound(conn, compound_id) is None:
+        if get_compound(conn, compound_id=compound_id) is None:
             raise UnknownCompound(compound_id)
         create_enrol_code(
             conn,

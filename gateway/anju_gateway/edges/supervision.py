@@ -76,7 +76,7 @@ def check_edges(db: Database, hub: EventHub, settings: GatewaySettings, now: dat
     stamp = format_ts(now)
     raised: list[NewAlert] = []
     with db.write() as conn:
-        for edge_id, compound_id, last in silent_since(conn, cutoff):
+        for edge_id, compound_id, last in silent_since(conn, cutoff=cutoff):
             alert = offline_alert(edge_id, compound_id, last, now)
             insert_alerts(conn, [alert], received_at=stamp)
             assign_deadlines(conn, [alert.id], settings)

@@ -16,7 +16,7 @@ from anju_gateway.store.watchlists import WatchRow, active_entries
 
 
 def entries_for_compound(conn: sqlite3.Connection, compound_id: str, now: str) -> list[WatchRow]:
-    compound = get_compound(conn, compound_id)
+    compound = get_compound(conn, compound_id=compound_id)
     precincts = (compound.precinct_id,) if compound else ()
     return active_entries(conn, precinct_ids=precincts, now=now)
 

@@ -125,7 +125,7 @@ class PrecinctLink:
         return float(min(s.webhook_backoff_max_s, delay))
 
     def _attempt(self, client: httpx.Client, d: Delivery) -> None:
-        hook = get_webhook(self.db.conn(), d.precinct_id)
+        hook = get_webhook(self.db.conn(), precinct_id=d.precinct_id)
         status_code: int | None = None
         error = ""
         if hook is None or not hook.enabled:

@@ -51,7 +51,7 @@ def upsert_compound(
     )
 
 
-def get_compound(conn: sqlite3.Connection, compound_id: str) -> Compound | None:
+def get_compound(conn: sqlite3.Connection, *, compound_id: str) -> Compound | None:
     row = conn.execute(
         "SELECT id, name, precinct_id FROM compounds WHERE id = ?", (compound_id,)
     ).fetchone()

@@ -91,7 +91,7 @@ def create_user(
     return User(username, display_name, role, precinct_id, compound_id)
 
 
-def get_login(conn: sqlite3.Connection, username: str) -> tuple[User, str] | None:
+def get_login(conn: sqlite3.Connection, *, username: str) -> tuple[User, str] | None:
     row = conn.execute(
         "SELECT * FROM users WHERE username = ? AND disabled = 0", (username,)
     ).fetchone()

@@ -111,12 +111,12 @@ def put_webhook(
         "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
         (precinct_id, url, secret, int(enabled), now, actor),
     )
-    hook = get_webhook(conn, precinct_id)
+    hook = get_webhook(conn, precinct_id=precinct_id)
     assert hook is not None
     return hook
 
 
-def get_webhook(conn: sqlite3.Connection, precinct_id: str) -> Webhook | None:
+def get_webhook(conn: sqlite3.Connection, *, precinct_id: str) -> Webhook | None:
     r = conn.execute(
         "SELECT * FROM precinct_webhooks WHERE precinct_id = ?", (precinct_id,)
     ).fetchone()
@@ -205,7 +205,7 @@ def record_attempt(
 
 
 def list_deliveries(
-    conn: sqlite3.Connection, precinct_id: str, *, status: str | None = None, limit: int = 100
+    conn: sqlite3.Connection, *, precinct_id: str, status: str | None = None, limit: int = 100
 ) -> list[Delivery]:
     sql = "SELECT * FROM webhook_deliveries WHERE precinct_id = ?"
     params: list[Any] = [precinct_id]

@@ -55,7 +55,7 @@ def list_alerts(
 
 
 def _visible(db: DbDep, scope: UserScope, alert_id: str) -> StoredAlert:
-    alert = get_alert(db.conn(), alert_id)
+    alert = get_alert(db.conn(), alert_id=alert_id)
     # Not-found and not-yours look the same, so ids of other compounds leak nothing.
     if alert is None or not scope.allows(alert.compound_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such alert")
@@ -70,7 +70,7 @@ def read_alert(alert_id: str, db: DbDep, scope: UserScope) -> AlertView:
 @router.get("/{alert_id}/snapshot.jpg", response_class=Response)
 def read_snapshot(alert_id: str, db: DbDep, scope: UserScope) -> Response:
     _visible(db, scope, alert_id)
-    jpeg = get_snapshot(db.conn(), alert_id)
+    jpeg = get_snapshot(db.conn(), alert_id=alert_id)
     if jpeg is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="this alert has no snapshot")
     return Response(

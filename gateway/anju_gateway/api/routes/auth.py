@@ -56,7 +56,7 @@ def login(
             f"try again in {int(wait) + 1} s",
             headers={"Retry-After": str(int(wait) + 1)},
         )
-    found = get_login(db.conn(), body.username)
+    found = get_login(db.conn(), username=body.username)
     if found is None:
         burn_password_check(body.password)
     if found is None or not verify_password(found[1], body.password):

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/edge", tags=["edge"])
 def alert_action(
     body: AlertAction, edge: CurrentEdge, db: DbDep, hub: HubDep, clock: ClockDep
 ) -> Response:
-    alert = get_alert(db.conn(), body.alert_id)
+    alert = get_alert(db.conn(), alert_id=body.alert_id)
     if alert is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such alert")
     if alert.compound_id != edge.compound_id:

@@ -51,7 +51,7 @@ def edges(db: DbDep, scope: UserScope) -> list[EdgeView]:
     if not scope.sees_alerts:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="your role sees no edge boxes")
     out = []
-    for h in list_health(db.conn(), scope.compound_ids):
+    for h in list_health(db.conn(), compound_ids=scope.compound_ids):
         beat = h.heartbeat
         out.append(
             EdgeView(

@@ -49,7 +49,7 @@ class TransitionResponse(Strict):
 
 
 def _visible(db: DbDep, scope: UserScope, alert_id: str) -> None:
-    alert = get_alert(db.conn(), alert_id)
+    alert = get_alert(db.conn(), alert_id=alert_id)
     if alert is None or not scope.allows(alert.compound_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such alert")
 

@@ -62,7 +62,7 @@ def set_webhook(
 
 @router.get("/{precinct_id}/webhook", response_model=WebhookView)
 def read_webhook(precinct_id: str, user: Admin, db: DbDep) -> WebhookView:
-    hook = get_webhook(db.conn(), precinct_id)
+    hook = get_webhook(db.conn(), precinct_id=precinct_id)
     if hook is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="this precinct has no webhook")
     return _view(hook)
@@ -82,5 +82,5 @@ def deliveries(
     fields = set(DeliveryView.model_fields)
     return [
         DeliveryView.model_validate(d.model_dump(include=fields))
-        for d in list_deliveries(db.conn(), precinct_id, status=status_, limit=limit)
+        for d in list_deliveries(db.conn(), precinct_id=precinct_id, status=status_, limit=limit)
     ]

@@ -114,7 +114,7 @@ def _entry_in_scope(db: DbDep, user: CurrentUser, entry_id: int) -> WatchRow:
         scope = watch_scope(user)
     except WatchlistDenied as exc:
         raise _forbid(exc) from None
-    row = get_entry(db.conn(), entry_id)
+    row = get_entry(db.conn(), entry_id=entry_id)
     if row is None or not (row.precinct_id is None or scope.may_touch(row.precinct_id)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such watchlist entry")
     return row
@@ -142,5 +142,5 @@ def entry_audit(entry_id: int, user: CurrentUser, db: DbDep) -> list[WatchlistAu
     _entry_in_scope(db, user, entry_id)
     return [
         WatchlistAuditView(action=a.action, actor=a.actor, at=a.at, detail=a.detail)
-        for a in audit_log(db.conn(), entry_id)
+        for a in audit_log(db.conn(), entry_id=entry_id)
     ]

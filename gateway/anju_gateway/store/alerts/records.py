@@ -160,12 +160,12 @@ def query_alerts(conn: sqlite3.Connection, q: AlertQuery) -> list[StoredAlert]:
     return [_stored(r) for r in conn.execute(sql, params)]
 
 
-def get_alert(conn: sqlite3.Connection, alert_id: str) -> StoredAlert | None:
+def get_alert(conn: sqlite3.Connection, *, alert_id: str) -> StoredAlert | None:
     row = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
     return _stored(row) if row else None
 
 
-def get_snapshot(conn: sqlite3.Connection, alert_id: str) -> bytes | None:
+def get_snapshot(conn: sqlite3.Connection, *, alert_id: str) -> bytes | None:
     row = conn.execute(
         "SELECT jpeg FROM alert_snapshots WHERE alert_id = ?", (alert_id,)
     ).fetchone()
