@@ -77,7 +77,7 @@ test: setup browser ansible-venv
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy contracts/anju_contracts edge/anju_edge firmware-sim/anju_sim
+	$(VENV)/bin/mypy contracts/anju_contracts common/anju_common edge/anju_edge gateway/anju_gateway firmware-sim/anju_sim anju
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

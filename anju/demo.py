@@ -46,7 +46,7 @@ def _port_free(port: int) -> bool:
 def _seed_gateway(data_dir: Path) -> None:
     from anju_contracts import utcnow
     from anju_contracts.common import format_ts
-    from anju_gateway.security import hash_password
+    from anju_gateway.access.security import hash_password
     from anju_gateway.store import Database
     from anju_gateway.store.compounds import upsert_compound
     from anju_gateway.store.users import Role, create_user
@@ -103,7 +103,7 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
     from anju_edge.enrol import enrol
     from anju_edge.service import EdgeService
     from anju_gateway.app import create_app
-    from anju_gateway.enrolment import issue_code
+    from anju_gateway.edges.enrolment import issue_code
     from anju_gateway.settings import GatewaySettings
     from anju_gateway.store import Database
     from anju_sim.scenario import ScenarioRunner, load_scenario

@@ -19,7 +19,7 @@ def _setup(tmp: Path):  # type: ignore[no-untyped-def]
     from anju.broker import MosquittoBroker
     from anju_contracts import utcnow
     from anju_edge.enrol import write_token
-    from anju_gateway.enrolment import enrol
+    from anju_gateway.edges.enrolment import enrol
     from tests.support.servers import GatewayServer, edge_config, start_edge
 
     broker = MosquittoBroker(tmp / "broker")
@@ -109,7 +109,7 @@ def latency() -> bool:
 
 def ingest_throughput(batches: int = 60, size: int = 100, clients: int = 2) -> bool:
     from anju_contracts import format_ts, utcnow
-    from anju_gateway.enrolment import enrol
+    from anju_gateway.edges.enrolment import enrol
     from tests.support.servers import GatewayServer
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -36,7 +36,7 @@ def gateway(tmp_path: Path) -> Iterator[GatewayServer]:
 def enrolled_edge_config(tmp_path: Path, broker: MosquittoBroker, gateway: GatewayServer):
     """An edge config for compound c1 whose device token was issued through real enrolment."""
     from anju_contracts import utcnow
-    from anju_gateway.enrolment import enrol
+    from anju_gateway.edges.enrolment import enrol
 
     cfg = edge_config(tmp_path / "edge", broker.port, gateway.url)
     resp = enrol(gateway.db, code=gateway.enrol_code("c1"), hostname="test", now=utcnow())

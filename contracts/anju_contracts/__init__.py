@@ -17,8 +17,25 @@ from anju_contracts.alert import (
     SourceKind,
 )
 from anju_contracts.camera import MotionEvent, SnapshotMeta
-from anju_contracts.common import PROTOCOL_VERSION, Ident, UtcTime, WireModel, format_ts, utcnow
+from anju_contracts.common import (
+    PROTOCOL_VERSION,
+    Ident,
+    Strict,
+    UtcTime,
+    WireModel,
+    format_ts,
+    utcnow,
+)
 from anju_contracts.enrol import EnrolRequest, EnrolResponse
+from anju_contracts.feed import (
+    AlertCleared,
+    AlertEscalated,
+    AlertSummary,
+    AlertUpdated,
+    EdgeStatus,
+    FeedEvent,
+    FeedHello,
+)
 from anju_contracts.gate import Direction, GateCommand, GateEvent, GateEventType, GateResult
 from anju_contracts.heartbeat import DeviceHealth, Heartbeat
 from anju_contracts.parsing import PayloadError, RejectReason, parse_json_payload
@@ -26,6 +43,7 @@ from anju_contracts.plates import PlateError, normalise_plate
 from anju_contracts.status import DeviceState, parse_status
 from anju_contracts.sync import EdgeSync, StaffAccount, WatchlistEntry, WatchlistKind
 from anju_contracts.topics import Channel, DeviceKind, Topic, TopicError, parse_topic
+from anju_contracts.webhook import WebhookAlert, WebhookBody
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -34,17 +52,24 @@ __all__ = [
     "AlertActionKind",
     "AlertBatch",
     "AlertBatchResult",
+    "AlertCleared",
+    "AlertEscalated",
     "AlertKind",
     "AlertReceipt",
+    "AlertSummary",
+    "AlertUpdated",
     "Channel",
     "DetectedObject",
     "DeviceHealth",
     "DeviceKind",
     "DeviceState",
     "Direction",
+    "EdgeStatus",
     "EdgeSync",
     "EnrolRequest",
     "EnrolResponse",
+    "FeedEvent",
+    "FeedHello",
     "GateCommand",
     "GateEvent",
     "GateEventType",
@@ -60,11 +85,14 @@ __all__ = [
     "SnapshotMeta",
     "SourceKind",
     "StaffAccount",
+    "Strict",
     "Topic",
     "TopicError",
     "UtcTime",
     "WatchlistEntry",
     "WatchlistKind",
+    "WebhookAlert",
+    "WebhookBody",
     "WireModel",
     "format_ts",
     "normalise_plate",

@@ -36,7 +36,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class WireModel(BaseModel):
+class Strict(BaseModel):
+    """The one strict base: unknown fields are refused (request bodies, views, config)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class WireModel(Strict):
     """Base of every wire payload: unknown fields are refused, instances are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

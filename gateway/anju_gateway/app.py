@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -13,6 +13,9 @@ from starlette.responses import Response
 
 from anju_common.limiter import SlidingWindowLimiter
 from anju_common.ratelog import RateLimitedLog
+from anju_common.worker import Worker
+from anju_gateway.alerts.sla import check_sla
+from anju_gateway.api.limits import BodySizeLimit
 from anju_gateway.api.routes import (
     admin,
     alerts,
@@ -31,18 +34,25 @@ from anju_gateway.api.routes import (
 from anju_gateway.api.routes import analytics as analytics_routes
 from anju_gateway.api.routes import reports as report_routes
 from anju_gateway.clock import Clock, SystemClock
+from anju_gateway.edges.supervision import check_edges
 from anju_gateway.events import EventHub
-from anju_gateway.limits import BodySizeLimit
 from anju_gateway.metrics import REJECTED
-from anju_gateway.periodic import PeriodicJob
-from anju_gateway.precinct_link import PrecinctLink
+from anju_gateway.precinct.link import PrecinctLink
 from anju_gateway.settings import GatewaySettings
-from anju_gateway.sla import check_sla
 from anju_gateway.store import Database
-from anju_gateway.supervision import check_edges
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
+
+
+def periodic(name: str, interval_s: float, job: Callable[[], object]) -> Worker:
+    """A job run every ``interval_s`` on its own thread (never on the event loop), first after
+    one interval; a failing round is logged and the next one runs on time."""
+
+    def round_() -> None:
+        job()
+
+    return Worker(name, round_, idle_s=interval_s, initial_delay_s=interval_s)
 
 
 def create_app(settings: GatewaySettings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -77,12 +87,12 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.state.login_throttle = SlidingWindowLimiter(
         settings.login_max_failures, settings.login_window_seconds
     )
-    app.state.supervisor = PeriodicJob(
+    app.state.supervisor = periodic(
         "edge-supervisor",
         settings.sla_sweep_seconds,
         lambda: check_edges(db, app.state.hub, settings, app.state.clock.now()),
     )
-    app.state.sla_sweeper = PeriodicJob(
+    app.state.sla_sweeper = periodic(
         "sla-sweeper",
         settings.sla_sweep_seconds,
         lambda: check_sla(db, app.state.hub, app.state.clock.now()),

@@ -103,7 +103,7 @@ def enrol_code(
     """
     from anju_contracts import utcnow
     from anju_contracts.common import format_ts
-    from anju_gateway.enrolment import UnknownCompound, issue_code
+    from anju_gateway.edges.enrolment import UnknownCompound, issue_code
 
     _, db = _db(data_dir)
     try:
@@ -148,7 +148,7 @@ def create_user(
     """
     from anju_contracts import utcnow
     from anju_contracts.common import format_ts
-    from anju_gateway.security import hash_password
+    from anju_gateway.access.security import hash_password
     from anju_gateway.store.users import Role
     from anju_gateway.store.users import create_user as store_create_user
 
@@ -195,7 +195,7 @@ def list_edges_cmd(
     from anju_gateway.store.edges import list_edges
 
     _, db = _db(data_dir)
-    rows = list_edges(db.conn(), compound)
+    rows = list_edges(db.conn(), compound_id=compound)
     for r in rows:
         state = f"revoked {r.revoked_at}" if r.revoked_at else "active"
         typer.echo(

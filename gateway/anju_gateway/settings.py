@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
@@ -83,8 +82,3 @@ class GatewaySettings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.data_dir / "gateway.sqlite3"
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> GatewaySettings:
-    return GatewaySettings()

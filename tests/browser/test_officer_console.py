@@ -15,7 +15,7 @@ from ulid import ULID
 from anju_contracts import DeviceHealth, Heartbeat, format_ts, utcnow
 from anju_edge.annotate import draw_detections, draw_zone, thumbnail_jpeg
 from anju_edge.detect.api import Detection
-from anju_gateway.enrolment import enrol
+from anju_gateway.edges.enrolment import enrol
 from tests.support.browser import ARTIFACTS
 
 pytestmark = pytest.mark.browser

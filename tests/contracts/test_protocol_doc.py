@@ -8,11 +8,14 @@ import json
 import pkgutil
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 import anju_contracts
 from anju_contracts.common import Versioned, WireModel
+from anju_contracts.feed import FeedEvent, FeedHello
+from anju_contracts.webhook import WebhookBody
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 
@@ -33,7 +36,7 @@ def wire_models() -> list[type[WireModel]]:
 
 def sections() -> dict[str, str]:
     text = DOC.read_text("utf-8")
-    parts = re.split(r"^### (\w+)\s*$", text, flags=re.M)
+    parts = re.split(r"^##+ (.+?)\s*$", text, flags=re.M)  # any heading ends a section
     return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
 
 
@@ -72,3 +75,22 @@ def test_examples_validate(name: str, block: str) -> None:
     model = {m.__name__: m for m in MODELS}.get(name)
     assert model is not None, f"example names unknown model {name}"
     model.model_validate(json.loads(block))
+
+
+FEED_MODELS = [FeedHello, *get_args(FeedEvent)]
+
+
+@pytest.mark.parametrize("model", FEED_MODELS, ids=lambda m: m.__name__)
+def test_every_feed_event_is_in_the_feed_table(model: type[WireModel]) -> None:
+    text = DOC.read_text("utf-8")
+    table = text.split("### Live feed", 1)[1].split("### FeedHello", 1)[0]
+    row = re.search(rf"^\| `{re.escape(model.EVENT)}` \|.*\[{model.__name__}\]", table, re.M)
+    assert row, f"the live-feed table has no row for {model.EVENT} -> {model.__name__}"
+    assert f"Event `{model.EVENT}`" in sections()[model.__name__]
+
+
+def test_webhook_example_is_sorted_as_sent() -> None:
+    block = dict(examples())["WebhookBody"]
+    body = WebhookBody.model_validate(json.loads(block))
+    assert json.loads(body.to_json()) == json.loads(block)
+    assert list(json.loads(body.to_json())) == sorted(json.loads(block))

@@ -19,7 +19,7 @@ import yaml
 from paho.mqtt.enums import CallbackAPIVersion
 
 from anju_edge.config import load_config
-from anju_gateway.security import token_hash
+from anju_gateway.access.security import token_hash
 from anju_gateway.store.edges import edge_for_token
 from tests.deploy.conftest import (
     ANSIBLE_DIR,
@@ -126,7 +126,7 @@ def test_rendered_edge_config_loads_and_the_model_matches_its_manifest(applied: 
 def test_enrolled_once_and_the_token_is_kept(applied: Applied) -> None:
     token = (applied.root / "var/lib/anju/edge/token").read_text("utf-8")
     assert token == applied.token_after_first
-    edge = edge_for_token(applied.gateway.db.conn(), token_hash(token.strip()))
+    edge = edge_for_token(applied.gateway.db.conn(), token_hash=token_hash(token.strip()))
     assert edge is not None and edge.compound_id == "c1"
     # The second run did not try the (now used) code again: it would have failed.
     assert "Enrol with the gateway, once" in applied.second.stdout

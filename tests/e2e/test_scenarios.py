@@ -13,7 +13,7 @@ import pytest
 
 from anju_contracts import utcnow
 from anju_edge.enrol import write_token
-from anju_gateway.enrolment import enrol
+from anju_gateway.edges.enrolment import enrol
 from anju_sim.edgeconfig import edge_fragment
 from anju_sim.scenario import Scenario, ScenarioRunner, list_scenarios
 from tests.support.servers import edge_config, start_edge, wait_until

@@ -10,7 +10,7 @@ from anju_edge.config import GatewayLink
 from anju_edge.enrol import write_token
 from anju_edge.sync import EdgeSyncClient
 from anju_edge.watchlist import WatchlistMatcher
-from anju_gateway.enrolment import enrol
+from anju_gateway.edges.enrolment import enrol
 from anju_sim.devices import SimGate
 from tests.support.servers import start_edge, wait_until
 

@@ -17,10 +17,10 @@ from anju_contracts import utcnow
 from anju_contracts.common import format_ts
 from anju_edge.config import EdgeConfig, parse_config
 from anju_edge.service import EdgeService
+from anju_gateway.access.security import hash_password
 from anju_gateway.app import create_app
 from anju_gateway.clock import Clock
-from anju_gateway.enrolment import issue_code
-from anju_gateway.security import hash_password
+from anju_gateway.edges.enrolment import issue_code
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store.compounds import upsert_compound

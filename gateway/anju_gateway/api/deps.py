@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 
 from anju_contracts import format_ts
+from anju_gateway.access.scope import Scope, scope_for
+from anju_gateway.access.security import token_hash
 from anju_gateway.clock import Clock
 from anju_gateway.events import EventHub
-from anju_gateway.scope import Scope, scope_for
-from anju_gateway.security import token_hash
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store.edges import Edge, edge_for_token
@@ -92,7 +92,7 @@ def current_edge(request: Request, db: DbDep) -> Edge:
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         raise _unauthorised("device token required")
-    edge = edge_for_token(db.conn(), token_hash(header[7:].strip()))
+    edge = edge_for_token(db.conn(), token_hash=token_hash(header[7:].strip()))
     if edge is None:
         raise _unauthorised("device token unknown or revoked")
     return edge

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
-from anju_contracts.common import Ident
+from anju_contracts.common import Ident, Strict
+from anju_gateway.store.alerts import StoredAlert
+from anju_gateway.store.events import AlertEvent
+from anju_gateway.store.webhooks import DeliveryBase
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# One field list per shape: the API shows the stored alert, event and delivery as they are.
+AlertView = StoredAlert
+EventView = AlertEvent
+DeliveryView = DeliveryBase
 
 
 class LoginRequest(Strict):
@@ -30,24 +34,6 @@ class LoginResponse(Strict):
     token: str
     expires_at: str
     user: UserView
-
-
-class AlertView(Strict):
-    id: str
-    compound_id: str
-    edge_id: str | None
-    source_kind: str
-    source_id: str
-    kind: str
-    severity: str
-    ts: str
-    zone: str | None
-    objects: list[dict[str, Any]]
-    details: dict[str, Any]
-    has_snapshot: bool
-    received_at: str
-    state: str
-    extra: dict[str, Any] = Field(default_factory=dict)
 
 
 class AlertList(Strict):
@@ -124,15 +110,3 @@ class WebhookView(Strict):
     enabled: bool
     updated_at: str
     updated_by: str
-
-
-class DeliveryView(Strict):
-    id: int
-    alert_id: str
-    status: str
-    attempts: int
-    next_attempt_at: str | None
-    last_status: int | None
-    last_error: str
-    created_at: str
-    delivered_at: str | None

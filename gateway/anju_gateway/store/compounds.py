@@ -51,7 +51,7 @@ def upsert_compound(
     )
 
 
-def get_compound(conn: sqlite3.Connection, compound_id: str) -> Compound | None:
+def get_compound(conn: sqlite3.Connection, *, compound_id: str) -> Compound | None:
     row = conn.execute(
         "SELECT id, name, precinct_id FROM compounds WHERE id = ?", (compound_id,)
     ).fetchone()
@@ -61,3 +61,20 @@ def get_compound(conn: sqlite3.Connection, compound_id: str) -> Compound | None:
 def list_compounds(conn: sqlite3.Connection) -> list[Compound]:
     rows = conn.execute("SELECT id, name, precinct_id FROM compounds ORDER BY id").fetchall()
     return [Compound(r["id"], r["name"], r["precinct_id"]) for r in rows]
+
+
+def precinct_exists(conn: sqlite3.Connection, *, precinct_id: str) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM precincts WHERE id = ?", (precinct_id,)).fetchone() is not None
+    )
+
+
+def compound_ids_in_precinct(conn: sqlite3.Connection, *, precinct_id: str) -> tuple[str, ...]:
+    rows = conn.execute("SELECT id FROM compounds WHERE precinct_id = ?", (precinct_id,))
+    return tuple(r[0] for r in rows.fetchall())
+
+
+def display_names(conn: sqlite3.Connection) -> dict[str, str]:
+    """Compound id -> its name, or its id when it has none."""
+    rows = conn.execute("SELECT id, COALESCE(NULLIF(name, ''), id) FROM compounds").fetchall()
+    return {r[0]: r[1] for r in rows}

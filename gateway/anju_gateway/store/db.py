@@ -16,14 +16,24 @@ from anju_common.sqlite import ThreadLocalSQLite
 
 def _migration_sets() -> list[Migrations]:
     # Imported here so each resource module owns its own schema; order matters.
-    from anju_gateway.store import alerts, compounds, edges, users
-
-    sets = [compounds.migrations, users.migrations, edges.migrations, alerts.migrations]
-    from anju_gateway.store import edge_actions, heartbeats, lifecycle, watchlists, webhooks
+    from anju_gateway.store import (
+        alerts,
+        compounds,
+        edge_actions,
+        edges,
+        events,
+        heartbeats,
+        users,
+        watchlists,
+        webhooks,
+    )
 
     return [
-        *sets,
-        lifecycle.migrations,
+        compounds.migrations,
+        users.migrations,
+        edges.migrations,
+        alerts.migrations,
+        events.migrations,
         heartbeats.migrations,
         watchlists.migrations,
         webhooks.migrations,
@@ -38,6 +48,10 @@ class Database(ThreadLocalSQLite):
         # FULL: the gateway acknowledges an alert to its edge only after the commit, and the
         # edge then forgets it, so a commit must survive power loss here too.
         super().__init__(path, rows_as_mappings=True, foreign_keys=True)
+
+    def ping(self) -> None:
+        """One trivial query: the database answers (health checks)."""
+        self.conn().execute("SELECT 1").fetchone()
 
     def migrate(self, migration_sets: Iterable[Migrations] | None = None) -> None:
         super().migrate(_migration_sets() if migration_sets is None else migration_sets)

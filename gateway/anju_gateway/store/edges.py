@@ -94,7 +94,7 @@ def redeem_enrol_code(
     return Edge(edge_id, row["compound_id"], hostname)
 
 
-def edge_for_token(conn: sqlite3.Connection, token_hash: str) -> Edge | None:
+def edge_for_token(conn: sqlite3.Connection, *, token_hash: str) -> Edge | None:
     row = conn.execute(
         "SELECT id, compound_id, hostname FROM edges WHERE token_hash = ? AND revoked_at IS NULL",
         (token_hash,),
@@ -123,7 +123,7 @@ class EdgeRow:
     revoked_at: str | None
 
 
-def list_edges(conn: sqlite3.Connection, compound_id: str | None = None) -> list[EdgeRow]:
+def list_edges(conn: sqlite3.Connection, *, compound_id: str | None = None) -> list[EdgeRow]:
     sql = "SELECT id, compound_id, hostname, created_at, last_seen_at, revoked_at FROM edges"
     params: tuple[str, ...] = ()
     if compound_id is not None:

@@ -63,7 +63,7 @@ def record(
     return None
 
 
-def silent_since(conn: sqlite3.Connection, cutoff: str) -> list[tuple[str, str, str]]:
+def silent_since(conn: sqlite3.Connection, *, cutoff: str) -> list[tuple[str, str, str]]:
     """(edge id, compound id, last beat) of online boxes whose last beat is older than cutoff."""
     rows = conn.execute(
         "SELECT h.edge_id, h.compound_id, h.received_at FROM edge_health h "
@@ -81,7 +81,9 @@ def mark_offline(conn: sqlite3.Connection, *, edge_id: str, alert_id: str) -> No
     )
 
 
-def list_health(conn: sqlite3.Connection, compound_ids: tuple[str, ...] | None) -> list[EdgeHealth]:
+def list_health(
+    conn: sqlite3.Connection, *, compound_ids: tuple[str, ...] | None
+) -> list[EdgeHealth]:
     sql = (
         "SELECT e.id, e.compound_id, e.hostname, e.created_at, h.received_at, h.online, "
         "h.offline_alert_id, h.heartbeat_json FROM edges e "

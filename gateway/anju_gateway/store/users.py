@@ -91,7 +91,7 @@ def create_user(
     return User(username, display_name, role, precinct_id, compound_id)
 
 
-def get_login(conn: sqlite3.Connection, username: str) -> tuple[User, str] | None:
+def get_login(conn: sqlite3.Connection, *, username: str) -> tuple[User, str] | None:
     row = conn.execute(
         "SELECT * FROM users WHERE username = ? AND disabled = 0", (username,)
     ).fetchone()
@@ -118,3 +118,21 @@ def session_user(conn: sqlite3.Connection, *, token_hash: str, now: str) -> User
 
 def delete_session(conn: sqlite3.Connection, *, token_hash: str) -> None:
     conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRow:
+    username: str
+    display_name: str
+    password_hash: str
+
+
+def staff_of_compound(conn: sqlite3.Connection, *, compound_id: str) -> list[StaffRow]:
+    """Enabled property-manager accounts of a compound (for the offline gate console)."""
+    rows = conn.execute(
+        "SELECT username, display_name, password_hash FROM users "
+        "WHERE role = 'property_manager' AND compound_id = ? AND disabled = 0 "
+        "ORDER BY username",
+        (compound_id,),
+    ).fetchall()
+    return [StaffRow(r[0], r[1], r[2]) for r in rows]

@@ -106,7 +106,7 @@ def add_entry(
     detail = {"kind": kind, "value": value, "reason": reason, "precinct_id": precinct_id}
     detail["expires_at"] = expires_at
     _audit(conn, entry_id, "create", actor, now, detail)
-    row = get_entry(conn, entry_id)
+    row = get_entry(conn, entry_id=entry_id)
     assert row is not None
     return row
 
@@ -118,13 +118,13 @@ def remove_entry(conn: sqlite3.Connection, *, entry_id: int, actor: str, now: st
     )
     if cur.rowcount == 0:
         return False
-    row = get_entry(conn, entry_id)
+    row = get_entry(conn, entry_id=entry_id)
     assert row is not None
     _audit(conn, entry_id, "remove", actor, now, {"kind": row.kind, "value": row.value})
     return True
 
 
-def get_entry(conn: sqlite3.Connection, entry_id: int) -> WatchRow | None:
+def get_entry(conn: sqlite3.Connection, *, entry_id: int) -> WatchRow | None:
     r = conn.execute("SELECT * FROM watchlist WHERE id = ?", (entry_id,)).fetchone()
     return _row(r) if r else None
 
@@ -158,7 +158,7 @@ class AuditRow:
     detail: dict[str, Any]
 
 
-def audit_log(conn: sqlite3.Connection, entry_id: int) -> list[AuditRow]:
+def audit_log(conn: sqlite3.Connection, *, entry_id: int) -> list[AuditRow]:
     rows = conn.execute(
         "SELECT * FROM watchlist_audit WHERE entry_id = ? ORDER BY id", (entry_id,)
     ).fetchall()
@@ -166,13 +166,3 @@ def audit_log(conn: sqlite3.Connection, entry_id: int) -> list[AuditRow]:
         AuditRow(r["entry_id"], r["action"], r["actor"], r["at"], json.loads(r["detail_json"]))
         for r in rows
     ]
-
-
-def staff_rows(conn: sqlite3.Connection, compound_id: str) -> list[sqlite3.Row]:
-    """Enabled property-manager accounts of a compound (for the offline gate console)."""
-    return conn.execute(
-        "SELECT username, display_name, password_hash FROM users "
-        "WHERE role = 'property_manager' AND compound_id = ? AND disabled = 0 "
-        "ORDER BY username",
-        (compound_id,),
-    ).fetchall()

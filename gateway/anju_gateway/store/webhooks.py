@@ -6,12 +6,16 @@ a crash is still queued after the restart; a delivery row is unique per (precinc
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
+
+from anju_contracts.common import Strict
+from anju_contracts.webhook import WebhookAlert
 
 migrations = Migrations("gateway.webhooks")
 
@@ -64,12 +68,11 @@ class Webhook:
     updated_by: str
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class DeliveryBase(Strict):
+    """One delivery's progress: the delivery log's view of it."""
+
     id: int
-    precinct_id: str
     alert_id: str
-    body: str
     status: str
     attempts: int
     next_attempt_at: str | None
@@ -77,6 +80,13 @@ class Delivery:
     last_error: str
     created_at: str
     delivered_at: str | None
+
+
+class Delivery(DeliveryBase):
+    """A queued delivery with what the worker needs to send it."""
+
+    precinct_id: str
+    body: str
 
 
 def _webhook(r: sqlite3.Row) -> Webhook:
@@ -87,7 +97,7 @@ def _webhook(r: sqlite3.Row) -> Webhook:
 
 
 def _delivery(r: sqlite3.Row) -> Delivery:
-    return Delivery(**{k: r[k] for k in r.keys()})  # noqa: SIM118
+    return Delivery.model_validate({k: r[k] for k in r.keys()})  # noqa: SIM118
 
 
 def put_webhook(
@@ -101,20 +111,40 @@ def put_webhook(
         "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
         (precinct_id, url, secret, int(enabled), now, actor),
     )
-    hook = get_webhook(conn, precinct_id)
+    hook = get_webhook(conn, precinct_id=precinct_id)
     assert hook is not None
     return hook
 
 
-def get_webhook(conn: sqlite3.Connection, precinct_id: str) -> Webhook | None:
+def get_webhook(conn: sqlite3.Connection, *, precinct_id: str) -> Webhook | None:
     r = conn.execute(
         "SELECT * FROM precinct_webhooks WHERE precinct_id = ?", (precinct_id,)
     ).fetchone()
     return _webhook(r) if r else None
 
 
-def new_alert_rows(conn: sqlite3.Connection, limit: int) -> tuple[int, list[sqlite3.Row]]:
-    """Alerts past the cursor with their compound's precinct and webhook (if enabled)."""
+@dataclass(frozen=True, slots=True)
+class QueuedAlert:
+    """An alert past the cursor: its position, whether its precinct's webhook is on, the body."""
+
+    position: int
+    hook_enabled: bool
+    alert: WebhookAlert
+
+
+def _queued(r: sqlite3.Row) -> QueuedAlert:
+    alert = WebhookAlert(
+        id=r["id"], compound_id=r["compound_id"], kind=r["kind"], severity=r["severity"],
+        ts=r["ts"], source_id=r["source_id"], zone=r["zone"], compound_name=r["compound_name"],
+        precinct_id=r["precinct_id"], source_kind=r["source_kind"],
+        details=json.loads(r["details_json"]), has_snapshot=bool(r["has_snapshot"]),
+        received_at=r["received_at"],
+    )  # fmt: skip
+    return QueuedAlert(position=r["rid"], hook_enabled=bool(r["hook_enabled"]), alert=alert)
+
+
+def new_alerts(conn: sqlite3.Connection, *, limit: int) -> tuple[int, list[QueuedAlert]]:
+    """The cursor and the alerts past it, with their compound's precinct and webhook state."""
     last = conn.execute("SELECT last FROM webhook_cursor WHERE id = 1").fetchone()[0]
     rows = conn.execute(
         "SELECT a.rowid AS rid, a.*, c.name AS compound_name, c.precinct_id, "
@@ -123,7 +153,7 @@ def new_alert_rows(conn: sqlite3.Connection, limit: int) -> tuple[int, list[sqli
         "WHERE a.rowid > ? ORDER BY a.rowid LIMIT ?",
         (last, limit),
     ).fetchall()
-    return last, rows
+    return last, [_queued(r) for r in rows]
 
 
 def has_new_alerts(conn: sqlite3.Connection) -> bool:
@@ -133,7 +163,7 @@ def has_new_alerts(conn: sqlite3.Connection) -> bool:
     return bool(row and row[0])
 
 
-def advance_cursor(conn: sqlite3.Connection, last: int) -> None:
+def advance_cursor(conn: sqlite3.Connection, *, last: int) -> None:
     conn.execute("UPDATE webhook_cursor SET last = ? WHERE id = 1", (last,))
 
 
@@ -147,7 +177,7 @@ def enqueue(
     )
 
 
-def due_deliveries(conn: sqlite3.Connection, now: str, limit: int) -> list[Delivery]:
+def due_deliveries(conn: sqlite3.Connection, *, now: str, limit: int) -> list[Delivery]:
     rows = conn.execute(
         "SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
         "ORDER BY next_attempt_at, id LIMIT ?",
@@ -175,7 +205,7 @@ def record_attempt(
 
 
 def list_deliveries(
-    conn: sqlite3.Connection, precinct_id: str, *, status: str | None = None, limit: int = 100
+    conn: sqlite3.Connection, *, precinct_id: str, status: str | None = None, limit: int = 100
 ) -> list[Delivery]:
     sql = "SELECT * FROM webhook_deliveries WHERE precinct_id = ?"
     params: list[Any] = [precinct_id]

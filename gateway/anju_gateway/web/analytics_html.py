@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
-from anju_gateway.analytics import Change, Summary
+from anju_gateway.reports.analytics import Change, Summary
 from anju_gateway.web.reports_common import KIND_LABELS, esc, page
 
 

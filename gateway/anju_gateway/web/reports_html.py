@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anju_gateway.reports import DailyReport, GroupCount
+from anju_gateway.reports.daily import DailyReport, GroupCount
 from anju_gateway.web.reports_common import (
     SEVERITY_LABELS,
     STATE_LABELS,

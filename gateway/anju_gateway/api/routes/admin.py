@@ -15,7 +15,7 @@ from anju_gateway.api.schemas import (
     EnrolCodeRequest,
     EnrolCodeResponse,
 )
-from anju_gateway.enrolment import UnknownCompound, issue_code
+from anju_gateway.edges.enrolment import UnknownCompound, issue_code
 from anju_gateway.store.compounds import list_compounds, upsert_compound
 from anju_gateway.store.users import Role, User
 

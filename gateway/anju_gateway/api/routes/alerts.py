@@ -15,26 +15,6 @@ from anju_gateway.store.alerts import AlertQuery, StoredAlert, get_alert, get_sn
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
 
-def alert_view(a: StoredAlert) -> AlertView:
-    return AlertView(
-        id=a.id,
-        compound_id=a.compound_id,
-        edge_id=a.edge_id,
-        source_kind=a.source_kind,
-        source_id=a.source_id,
-        kind=a.kind,
-        severity=a.severity,
-        ts=a.ts,
-        zone=a.zone,
-        objects=a.objects,
-        details=a.details,
-        has_snapshot=a.has_snapshot,
-        received_at=a.received_at,
-        state=a.state,
-        extra=a.extra,
-    )
-
-
 @router.get("", response_model=AlertList)
 def list_alerts(
     db: DbDep,
@@ -70,12 +50,12 @@ def list_alerts(
             limit=limit,
         ),
     )
-    views = [alert_view(a) for a in rows]
+    views = rows
     return AlertList(alerts=views, next_before=views[-1].id if len(views) == limit else None)
 
 
 def _visible(db: DbDep, scope: UserScope, alert_id: str) -> StoredAlert:
-    alert = get_alert(db.conn(), alert_id)
+    alert = get_alert(db.conn(), alert_id=alert_id)
     # Not-found and not-yours look the same, so ids of other compounds leak nothing.
     if alert is None or not scope.allows(alert.compound_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such alert")
@@ -84,13 +64,13 @@ def _visible(db: DbDep, scope: UserScope, alert_id: str) -> StoredAlert:
 
 @router.get("/{alert_id}", response_model=AlertView)
 def read_alert(alert_id: str, db: DbDep, scope: UserScope) -> AlertView:
-    return alert_view(_visible(db, scope, alert_id))
+    return _visible(db, scope, alert_id)
 
 
 @router.get("/{alert_id}/snapshot.jpg", response_class=Response)
 def read_snapshot(alert_id: str, db: DbDep, scope: UserScope) -> Response:
     _visible(db, scope, alert_id)
-    jpeg = get_snapshot(db.conn(), alert_id)
+    jpeg = get_snapshot(db.conn(), alert_id=alert_id)
     if jpeg is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="this alert has no snapshot")
     return Response(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Literal
@@ -12,8 +10,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from anju_gateway import svg
-from anju_gateway.analytics import (
+from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
+from anju_gateway.api.downloads import csv_download
+from anju_gateway.api.routes.reports import page_user, report_scope, scope_label
+from anju_gateway.metrics import REJECTED
+from anju_gateway.reports import svg
+from anju_gateway.reports.analytics import (
     MAX_DAYS,
     Filter,
     Summary,
@@ -24,9 +26,6 @@ from anju_gateway.analytics import (
     hour_cube,
     summary,
 )
-from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
-from anju_gateway.api.routes.reports import page_user, report_scope, scope_label
-from anju_gateway.metrics import REJECTED
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store.users import User
 from anju_gateway.web.analytics_html import render_analytics
@@ -152,16 +151,6 @@ def summary_json(
     return month_summary(db, q, month)
 
 
-def _csv(name: str, rows: list[list[object]]) -> Response:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
-    return Response(
-        ("\ufeff" + buf.getvalue()).encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
 @router.get("/api/v1/analytics/heatmap.csv", response_class=Response)
 def heatmap_csv(db: DbDep, q: Q) -> Response:
     cube = hour_cube(fetch(db.conn(), q.filter, q.start, q.end, q.tz), q.tz)
@@ -170,14 +159,14 @@ def heatmap_csv(db: DbDep, q: Q) -> Response:
     ]
     for (compound, kind, hour), n in sorted(cube.cells.items()):
         rows.append([compound, cube.names.get(compound, compound), kind, hour, n])
-    return _csv(f"anju-heatmap-{q.start}-{q.end - timedelta(days=1)}.csv", rows)
+    return csv_download(f"anju-heatmap-{q.start}-{q.end - timedelta(days=1)}.csv", rows)
 
 
 @router.get("/api/v1/analytics/trend.csv", response_class=Response)
 def trend_csv(db: DbDep, q: Q) -> Response:
     points = daily_trend(fetch(db.conn(), q.filter, q.start, q.end, q.tz), q.start, q.end, q.tz)
     rows: list[list[object]] = [["日期 date", "警情 count"], *[[d, n] for d, n in points]]
-    return _csv(f"anju-trend-{q.start}-{q.end - timedelta(days=1)}.csv", rows)
+    return csv_download(f"anju-trend-{q.start}-{q.end - timedelta(days=1)}.csv", rows)
 
 
 @router.get("/api/v1/analytics/summary.csv", response_class=Response)
@@ -192,7 +181,7 @@ def summary_csv(
         for c in items:
             mom, yoy = ("" if v is None else v for v in (c.mom, c.yoy))
             rows.append([group, c.key, c.label, c.current, c.previous_month, c.last_year, mom, yoy])
-    return _csv(f"anju-summary-{s.month}.csv", rows)
+    return csv_download(f"anju-summary-{s.month}.csv", rows)
 
 
 @router.get("/analytics", response_class=HTMLResponse, include_in_schema=False)

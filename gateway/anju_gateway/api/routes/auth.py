@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from anju_common.limiter import SlidingWindowLimiter
 from anju_contracts import format_ts
+from anju_gateway.access.security import burn_password_check, new_token, token_hash, verify_password
 from anju_gateway.api.deps import (
     SESSION_COOKIE,
     ClockDep,
@@ -19,7 +20,6 @@ from anju_gateway.api.deps import (
 )
 from anju_gateway.api.schemas import LoginRequest, LoginResponse, UserView
 from anju_gateway.metrics import LOGINS
-from anju_gateway.security import burn_password_check, new_token, token_hash, verify_password
 from anju_gateway.store.users import User, create_session, delete_session, get_login
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -56,7 +56,7 @@ def login(
             f"try again in {int(wait) + 1} s",
             headers={"Retry-After": str(int(wait) + 1)},
         )
-    found = get_login(db.conn(), body.username)
+    found = get_login(db.conn(), username=body.username)
     if found is None:
         burn_password_check(body.password)
     if found is None or not verify_password(found[1], body.password):

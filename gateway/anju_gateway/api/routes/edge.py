@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, status
 from anju_common.ratelog import RateLimitedLog
 from anju_contracts import AlertBatch, AlertBatchResult, EnrolRequest, EnrolResponse
 from anju_gateway.api.deps import ClockDep, CurrentEdge, DbDep, HubDep, SettingsDep
-from anju_gateway.enrolment import EnrolError, enrol
-from anju_gateway.ingest import BadSnapshot, ForeignCompound, ingest_batch
+from anju_gateway.edges.enrolment import EnrolError, enrol
+from anju_gateway.edges.ingest import BadSnapshot, ForeignCompound, ingest_batch
 from anju_gateway.metrics import REJECTED
 
 logger = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Response, status
 
 from anju_contracts import AlertAction, AlertActionKind, format_ts
+from anju_gateway.alerts.lifecycle import Action, IllegalTransition, transition
 from anju_gateway.api.deps import ClockDep, CurrentEdge, DbDep, HubDep
-from anju_gateway.lifecycle import Action, IllegalTransition, transition
 from anju_gateway.metrics import REJECTED
 from anju_gateway.store.alerts import get_alert
 from anju_gateway.store.edge_actions import claim
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/edge", tags=["edge"])
 def alert_action(
     body: AlertAction, edge: CurrentEdge, db: DbDep, hub: HubDep, clock: ClockDep
 ) -> Response:
-    alert = get_alert(db.conn(), body.alert_id)
+    alert = get_alert(db.conn(), alert_id=body.alert_id)
     if alert is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such alert")
     if alert.compound_id != edge.compound_id:

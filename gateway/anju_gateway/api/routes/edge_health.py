@@ -6,12 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from anju_contracts import Heartbeat
+from anju_contracts import Heartbeat, Strict
 from anju_gateway.api.deps import ClockDep, CurrentEdge, DbDep, HubDep, UserScope
-from anju_gateway.api.schemas import Strict
+from anju_gateway.edges.supervision import receive_heartbeat
 from anju_gateway.metrics import REJECTED
 from anju_gateway.store.heartbeats import list_health
-from anju_gateway.supervision import receive_heartbeat
 
 router = APIRouter(prefix="/api/v1", tags=["edge health"])
 
@@ -52,7 +51,7 @@ def edges(db: DbDep, scope: UserScope) -> list[EdgeView]:
     if not scope.sees_alerts:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="your role sees no edge boxes")
     out = []
-    for h in list_health(db.conn(), scope.compound_ids):
+    for h in list_health(db.conn(), compound_ids=scope.compound_ids):
         beat = h.heartbeat
         out.append(
             EdgeView(

@@ -12,7 +12,7 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 def healthz(db: DbDep) -> dict[str, str]:
-    db.conn().execute("SELECT 1").fetchone()
+    db.ping()
     return {"status": "ok"}
 
 

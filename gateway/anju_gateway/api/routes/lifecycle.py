@@ -7,22 +7,24 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import Field
 
-from anju_gateway.api.deps import ClockDep, CurrentUser, DbDep, HubDep, UserScope
-from anju_gateway.api.schemas import Strict
-from anju_gateway.lifecycle import (
+from anju_contracts import Strict
+from anju_gateway.alerts.lifecycle import UnknownAlert, transition
+from anju_gateway.alerts.machine import (
     Action,
+    Forbidden,
     IllegalTransition,
+    InvalidRequest,
     Resolution,
-    UnknownAlert,
-    transition,
+    check_actor,
+    check_request,
 )
+from anju_gateway.api.deps import ClockDep, CurrentUser, DbDep, HubDep, UserScope
+from anju_gateway.api.schemas import EventView
 from anju_gateway.store.alerts import get_alert
-from anju_gateway.store.lifecycle import list_events
-from anju_gateway.store.users import Role
+from anju_gateway.store.events import list_events
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["lifecycle"])
 
-ACTORS = (Role.officer, Role.supervisor, Role.admin)
 PATHS = {
     "acknowledge": Action.acknowledge,
     "dispatch": Action.dispatch,
@@ -30,12 +32,6 @@ PATHS = {
     "false-alarm": Action.false_alarm,
     "reopen": Action.reopen,
     "note": Action.note,
-}
-FALSE_ALARM = {
-    Resolution.false_detection,
-    Resolution.resident,
-    Resolution.device_fault,
-    Resolution.test,
 }
 
 
@@ -52,13 +48,10 @@ class TransitionResponse(Strict):
     changed: bool
 
 
-class EventView(Strict):
-    at: str
-    actor: str
-    action: str
-    from_state: str | None
-    to_state: str | None
-    note: str
+def _visible(db: DbDep, scope: UserScope, alert_id: str) -> None:
+    alert = get_alert(db.conn(), alert_id=alert_id)
+    if alert is None or not scope.allows(alert.compound_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such alert")
 
 
 @router.post("/{alert_id}/{action}", response_model=TransitionResponse)
@@ -75,43 +68,18 @@ def act(
     clock: ClockDep,
 ) -> TransitionResponse:
     what = PATHS[action]
-    if user.role not in ACTORS:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, detail="只有民警可以处置告警 / officers only"
-        )
-    if what is Action.reopen and user.role not in (Role.supervisor, Role.admin):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, detail="只有值班领导可以重开 / supervisors only"
-        )
-    alert = get_alert(db.conn(), alert_id)
-    if alert is None or not scope.allows(alert.compound_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such alert")
-    if what is Action.resolve and (body.resolution is None or body.resolution in FALSE_ALARM):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail="resolve needs a resolution: handled, apprehended, referred or no_finding",
-        )
-    resolution = body.resolution
-    if what is Action.false_alarm:
-        resolution = resolution or Resolution.false_detection
-        if resolution not in FALSE_ALARM:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail="false alarm resolution: false_detection, resident, device_fault or test",
-            )
-    if what is Action.note and not body.note.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="a note needs text")
     try:
-        outcome = transition(
-            db,
-            alert_id,
-            what,
-            user.username,
-            clock.now(),
-            note=body.note,
-            resolution=resolution,
-            hub=hub,
-        )
+        check_actor(user.role, what)
+    except Forbidden as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
+    _visible(db, scope, alert_id)
+    try:
+        resolution = check_request(what, body.resolution, body.note)
+    except InvalidRequest as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from None
+    try:
+        outcome = transition(db, alert_id, what, user.username, clock.now(), note=body.note,
+                             resolution=resolution, hub=hub)  # fmt: skip
     except IllegalTransition as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     except UnknownAlert:
@@ -123,17 +91,5 @@ def act(
 def events(
     alert_id: Annotated[str, Path(max_length=26)], db: DbDep, scope: UserScope
 ) -> list[EventView]:
-    alert = get_alert(db.conn(), alert_id)
-    if alert is None or not scope.allows(alert.compound_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such alert")
-    return [
-        EventView(
-            at=e.at,
-            actor=e.actor,
-            action=e.action,
-            from_state=e.from_state,
-            to_state=e.to_state,
-            note=e.note,
-        )
-        for e in list_events(db.conn(), alert_id)
-    ]
+    _visible(db, scope, alert_id)
+    return list_events(db.conn(), alert_id=alert_id)

@@ -1,25 +1,26 @@
-"""The live feed: Server-Sent Events of new, updated and escalated alerts, scoped per user."""
+"""The live feed: Server-Sent Events of new, updated and escalated alerts, scoped per user.
+
+The payloads are the models of :mod:`anju_contracts.feed`; the stream (hello, keep-alive and
+session re-check) is :func:`anju_common.sse.event_stream`.
+"""
 
 from __future__ import annotations
-
-import asyncio
-import json
-from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 
+from anju_common.sse import event_stream, sse_message
+from anju_contracts import FeedHello
 from anju_gateway.api.deps import ClockDep, CurrentUser, DbDep, HubDep, UserScope, current_user
 from anju_gateway.events import Event
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 
-KEEPALIVE_S = 15.0
+KEEPALIVE_S = 15.0  # read at each request, so a test can shorten it
 
 
 def sse(event: Event) -> str:
-    payload = json.dumps({"compound_id": event.compound_id, **event.data}, ensure_ascii=False)
-    return f"event: {event.type}\ndata: {payload}\n\n"
+    return sse_message(event.type, {"compound_id": event.compound_id, **event.data})
 
 
 @router.get("/live", response_class=StreamingResponse)
@@ -35,7 +36,6 @@ async def live(
     and `edge.status`, each with the alert's (or box's) compound; only what the user may see."""
     if not scope.sees_alerts:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="your role sees no alerts")
-    queue = hub.subscribe()
 
     def session_lives() -> bool:
         try:
@@ -44,27 +44,16 @@ async def live(
             return False
         return True
 
-    async def stream() -> AsyncIterator[str]:
-        try:
-            yield f"event: hello\ndata: {json.dumps({'user': user.username})}\n\n"
-            while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), timeout=KEEPALIVE_S)
-                except TimeoutError:
-                    if await request.is_disconnected():
-                        return
-                    # A session ended by logout, expiry or a password reset ends the feed.
-                    if not await asyncio.to_thread(session_lives):
-                        return
-                    yield ": keep-alive\n\n"
-                    continue
-                if event.compound_id is None or scope.allows(event.compound_id):
-                    yield sse(event)
-        finally:
-            hub.unsubscribe(queue)
+    def render(event: Event) -> str | None:
+        if event.compound_id is None or scope.allows(event.compound_id):
+            return sse(event)
+        return None
 
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    return event_stream(
+        request,
+        hub,
+        hello=FeedHello(user=user.username).model_dump(mode="json"),
+        render=render,
+        session_lives=session_lives,
+        keepalive_s=KEEPALIVE_S,
     )

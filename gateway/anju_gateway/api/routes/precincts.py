@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from anju_contracts import format_ts
 from anju_gateway.api.deps import ClockDep, DbDep, require_roles
 from anju_gateway.api.schemas import DeliveryView, WebhookRequest, WebhookView
+from anju_gateway.store.compounds import precinct_exists
 from anju_gateway.store.users import Role, User
 from anju_gateway.store.webhooks import Webhook, get_webhook, list_deliveries, put_webhook
 
@@ -29,7 +30,7 @@ def _view(h: Webhook) -> WebhookView:
 
 
 def _require_precinct(db: DbDep, precinct_id: str) -> None:
-    if db.conn().execute("SELECT 1 FROM precincts WHERE id = ?", (precinct_id,)).fetchone() is None:
+    if not precinct_exists(db.conn(), precinct_id=precinct_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such precinct")
 
 
@@ -61,7 +62,7 @@ def set_webhook(
 
 @router.get("/{precinct_id}/webhook", response_model=WebhookView)
 def read_webhook(precinct_id: str, user: Admin, db: DbDep) -> WebhookView:
-    hook = get_webhook(db.conn(), precinct_id)
+    hook = get_webhook(db.conn(), precinct_id=precinct_id)
     if hook is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="this precinct has no webhook")
     return _view(hook)
@@ -78,17 +79,8 @@ def deliveries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryView]:
     _require_precinct(db, precinct_id)
+    fields = set(DeliveryView.model_fields)
     return [
-        DeliveryView(
-            id=d.id,
-            alert_id=d.alert_id,
-            status=d.status,
-            attempts=d.attempts,
-            next_attempt_at=d.next_attempt_at,
-            last_status=d.last_status,
-            last_error=d.last_error,
-            created_at=d.created_at,
-            delivered_at=d.delivered_at,
-        )
-        for d in list_deliveries(db.conn(), precinct_id, status=status_, limit=limit)
+        DeliveryView.model_validate(d.model_dump(include=fields))
+        for d in list_deliveries(db.conn(), precinct_id=precinct_id, status=status_, limit=limit)
     ]

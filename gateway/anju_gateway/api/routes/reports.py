@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from anju_gateway.access.scope import Scope, scope_for
 from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
-from anju_gateway.reports import DailyReport, build_daily_report, default_day
-from anju_gateway.scope import Scope, scope_for
+from anju_gateway.api.downloads import csv_download
+from anju_gateway.reports.daily import DailyReport, build_daily_report, default_day
 from anju_gateway.store import Database
 from anju_gateway.store.users import Role, User
 from anju_gateway.web.reports_common import kind_label, local_time
@@ -62,13 +61,6 @@ def daily_json(
     return _report(user, db, clock, settings, date_)
 
 
-def _csv(rows: list[list[object]]) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
-    # BOM so spreadsheet programs open the Chinese text as UTF-8.
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
 @router.get("/api/v1/reports/daily.csv", response_class=Response)
 def daily_csv(
     db: DbDep,
@@ -99,11 +91,7 @@ def daily_csv(
                 int(a["closed_in_time"]), a["overdue"],
             ])  # fmt: skip
     name = f"anju-daily-{report.date}{'-compounds' if view == 'compounds' else ''}.csv"
-    return Response(
-        _csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_download(name, rows)
 
 
 def page_user(request: Request, db: DbDep, clock: ClockDep) -> User | None:

@@ -19,10 +19,10 @@ from starlette.responses import Response
 from anju_contracts import EdgeSync
 from anju_gateway.api.deps import CurrentEdge
 from anju_gateway.clock import Clock
+from anju_gateway.edges.sync import build_sync
 from anju_gateway.events import EventHub
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
-from anju_gateway.watchlists import build_sync
 
 router = APIRouter(prefix="/api/v1/edge", tags=["edge"])
 

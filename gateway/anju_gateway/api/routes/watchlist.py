@@ -13,6 +13,13 @@ from anju_gateway.api.deps import ClockDep, CurrentUser, DbDep
 from anju_gateway.api.schemas import WatchlistAuditView, WatchlistCreate, WatchlistView
 from anju_gateway.events import Event, EventHub
 from anju_gateway.metrics import REJECTED
+from anju_gateway.precinct.watchlists import (
+    WatchlistDenied,
+    normalise_value,
+    target_precinct,
+    watch_scope,
+)
+from anju_gateway.store.compounds import precinct_exists
 from anju_gateway.store.watchlists import (
     WatchRow,
     active_entries,
@@ -20,12 +27,6 @@ from anju_gateway.store.watchlists import (
     audit_log,
     get_entry,
     remove_entry,
-)
-from anju_gateway.watchlists import (
-    WatchlistDenied,
-    normalise_value,
-    target_precinct,
-    watch_scope,
 )
 
 logger = logging.getLogger(__name__)
@@ -91,10 +92,7 @@ def create_watch(
             status.HTTP_422_UNPROCESSABLE_CONTENT, detail="expires_at is in the past"
         )
     with db.write() as conn:
-        if (
-            precinct is not None
-            and conn.execute("SELECT 1 FROM precincts WHERE id = ?", (precinct,)).fetchone() is None
-        ):
+        if precinct is not None and not precinct_exists(conn, precinct_id=precinct):
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such precinct")
         row = add_entry(
             conn,
@@ -116,7 +114,7 @@ def _entry_in_scope(db: DbDep, user: CurrentUser, entry_id: int) -> WatchRow:
         scope = watch_scope(user)
     except WatchlistDenied as exc:
         raise _forbid(exc) from None
-    row = get_entry(db.conn(), entry_id)
+    row = get_entry(db.conn(), entry_id=entry_id)
     if row is None or not (row.precinct_id is None or scope.may_touch(row.precinct_id)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such watchlist entry")
     return row
@@ -144,5 +142,5 @@ def entry_audit(entry_id: int, user: CurrentUser, db: DbDep) -> list[WatchlistAu
     _entry_in_scope(db, user, entry_id)
     return [
         WatchlistAuditView(action=a.action, actor=a.actor, at=a.at, detail=a.detail)
-        for a in audit_log(db.conn(), entry_id)
+        for a in audit_log(db.conn(), entry_id=entry_id)
     ]

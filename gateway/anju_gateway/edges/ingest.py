@@ -1,0 +1,101 @@
+"""Alert ingest from edges: validate, store once, acknowledge each id, fan out to consoles."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from datetime import datetime
+
+from anju_contracts import (
+    Alert,
+    AlertBatch,
+    AlertBatchResult,
+    AlertReceipt,
+    ReceiptStatus,
+    format_ts,
+)
+from anju_gateway.alerts.feed import publish, summary
+from anju_gateway.alerts.sla import assign_deadlines
+from anju_gateway.events import EventHub
+from anju_gateway.metrics import ALERTS_INGESTED, INGEST_BATCH_SECONDS
+from anju_gateway.settings import GatewaySettings
+from anju_gateway.store import Database
+from anju_gateway.store.alerts import NewAlert, insert_alerts
+from anju_gateway.store.edges import Edge, touch_edge
+
+logger = logging.getLogger(__name__)
+
+
+class ForeignCompound(PermissionError):
+    pass
+
+
+class BadSnapshot(ValueError):
+    pass
+
+
+def _snapshot(alert: Alert) -> bytes | None:
+    if alert.snapshot_jpeg_b64 is None:
+        return None
+    try:
+        jpeg = base64.b64decode(alert.snapshot_jpeg_b64, validate=True)
+    except binascii.Error:
+        raise BadSnapshot(f"alert {alert.id}: snapshot is not base64") from None
+    if not jpeg.startswith(b"\xff\xd8"):
+        raise BadSnapshot(f"alert {alert.id}: snapshot is not a JPEG")
+    return jpeg
+
+
+def to_new_alert(alert: Alert, edge_id: str | None) -> NewAlert:
+    return NewAlert(
+        id=alert.id,
+        compound_id=alert.compound_id,
+        edge_id=edge_id,
+        source_kind=alert.source_kind.value,
+        source_id=alert.source_id,
+        kind=alert.kind.value,
+        severity=alert.severity.value,
+        ts=format_ts(alert.ts),
+        zone=alert.zone,
+        objects=[o.model_dump(mode="json") for o in alert.objects],
+        details=dict(alert.details),
+        snapshot=_snapshot(alert),
+    )
+
+
+def ingest_batch(
+    db: Database,
+    hub: EventHub,
+    *,
+    edge: Edge,
+    batch: AlertBatch,
+    now: datetime,
+    settings: GatewaySettings,
+) -> AlertBatchResult:
+    foreign = [a.id for a in batch.alerts if a.compound_id != edge.compound_id]
+    if foreign:
+        raise ForeignCompound(
+            f"this box belongs to compound {edge.compound_id!r}; refused {len(foreign)} alert(s)"
+        )
+    with INGEST_BATCH_SECONDS.time():
+        rows = [to_new_alert(a, edge.id) for a in batch.alerts]
+        stamp = format_ts(now)
+        with db.write() as conn:
+            stored, duplicates = insert_alerts(conn, rows, received_at=stamp)
+            assign_deadlines(conn, stored, settings)
+            touch_edge(conn, edge_id=edge.id, now=stamp)
+    ALERTS_INGESTED.labels(outcome="stored").inc(len(stored))
+    ALERTS_INGESTED.labels(outcome="duplicate").inc(len(duplicates))
+    stored_set = set(stored)
+    for row in rows:
+        if row.id in stored_set:
+            publish(hub, summary(row))
+    receipts = [
+        AlertReceipt(
+            id=a.id,
+            status=ReceiptStatus.stored if a.id in stored_set else ReceiptStatus.duplicate,
+        )
+        for a in batch.alerts
+    ]
+    return AlertBatchResult(receipts=receipts)

@@ -1,0 +1,70 @@
+"""What an edge downloads (``GET /api/v1/edge/sync``): the watch list of its compound (global
+entries plus its precinct's) and the compound's property-manager accounts, with a content
+version for the ETag."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from datetime import datetime
+
+from anju_contracts import EdgeSync, StaffAccount, WatchlistEntry, WatchlistKind, format_ts
+from anju_gateway.store.compounds import get_compound
+from anju_gateway.store.users import staff_of_compound
+from anju_gateway.store.watchlists import WatchRow, active_entries
+
+
+def entries_for_compound(conn: sqlite3.Connection, compound_id: str, now: str) -> list[WatchRow]:
+    compound = get_compound(conn, compound_id=compound_id)
+    precincts = (compound.precinct_id,) if compound else ()
+    return active_entries(conn, precinct_ids=precincts, now=now)
+
+
+def _version(compound_id: str, watchlist: list[WatchlistEntry], staff: list[StaffAccount]) -> str:
+    # Content hash without generated_at, so an unchanged list keeps its ETag across requests.
+    body = json.dumps(
+        {
+            "compound_id": compound_id,
+            "watchlist": [e.model_dump(mode="json") for e in watchlist],
+            "staff": [s.model_dump(mode="json") for s in staff],
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def build_sync(conn: sqlite3.Connection, compound_id: str, now: datetime) -> EdgeSync:
+    stamp = format_ts(now)
+    seen: set[tuple[str, str]] = set()
+    watchlist: list[WatchlistEntry] = []
+    for row in entries_for_compound(conn, compound_id, stamp):
+        key = (row.kind, row.value)
+        if key in seen:  # the same plate listed globally and for the precinct: send once
+            continue
+        seen.add(key)
+        watchlist.append(
+            WatchlistEntry(
+                kind=WatchlistKind(row.kind),
+                value=row.value,
+                reason=row.reason[:200],
+                expires_at=datetime.fromisoformat(row.expires_at) if row.expires_at else None,
+            )
+        )
+    staff = [
+        StaffAccount(
+            username=r.username[:64],
+            display_name=r.display_name[:64],
+            password_hash=r.password_hash,
+            role="property_manager",
+        )
+        for r in staff_of_compound(conn, compound_id=compound_id)
+    ]
+    return EdgeSync(
+        compound_id=compound_id,
+        version=_version(compound_id, watchlist, staff),
+        generated_at=now,
+        watchlist=watchlist,
+        staff=staff,
+    )

@@ -1,0 +1,172 @@
+"""Alerts stored and read back. Ids come from the edge and make delivery idempotent.
+
+One field list with variants: :class:`~anju_contracts.feed.AlertSummary` (the live feed's
+``alert.new``) -> :class:`AlertRecord` -> :class:`NewAlert` (to store) and :class:`StoredAlert`
+(read back, also the alert API's view).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field
+
+from anju_contracts.feed import AlertSummary
+
+
+class AlertRecord(AlertSummary):
+    """The summary plus what the gateway keeps of an alert's origin and content."""
+
+    edge_id: str | None
+    source_kind: str
+    objects: list[dict[str, Any]]
+    details: dict[str, Any]
+
+
+class NewAlert(AlertRecord):
+    """A validated alert ready to store (wire parsing happened before)."""
+
+    snapshot: bytes | None
+
+
+class StoredAlert(AlertRecord):
+    """An alert read back; ``extra`` holds the lifecycle columns (owner, timestamps, ...)."""
+
+    has_snapshot: bool
+    received_at: str
+    state: str
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+_BASE_COLUMNS = (
+    "id, compound_id, edge_id, source_kind, source_id, kind, severity, ts, zone, "
+    "objects_json, details_json, has_snapshot, received_at, state"
+)
+_BASE = frozenset(_BASE_COLUMNS.replace(" ", "").split(","))
+_CHUNK = 500  # ids per IN (...) list, well below every engine's parameter limit
+
+
+def _stored(row: sqlite3.Row) -> StoredAlert:
+    return StoredAlert(
+        id=row["id"],
+        compound_id=row["compound_id"],
+        edge_id=row["edge_id"],
+        source_kind=row["source_kind"],
+        source_id=row["source_id"],
+        kind=row["kind"],
+        severity=row["severity"],
+        ts=row["ts"],
+        zone=row["zone"],
+        objects=json.loads(row["objects_json"]),
+        details=json.loads(row["details_json"]),
+        has_snapshot=bool(row["has_snapshot"]),
+        received_at=row["received_at"],
+        state=row["state"],
+        extra={k: row[k] for k in row.keys() if k not in _BASE},  # noqa: SIM118
+    )
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def insert_alerts(
+    conn: sqlite3.Connection, alerts: Sequence[NewAlert], *, received_at: str
+) -> tuple[list[str], list[str]]:
+    """Store the alerts not seen before; returns (stored ids, duplicate ids). Call in a write."""
+    ids = [a.id for a in alerts]
+    existing: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        sql = f"SELECT id FROM alerts WHERE id IN ({_marks(len(chunk))})"
+        existing.update(r[0] for r in conn.execute(sql, chunk))
+    fresh: dict[str, NewAlert] = {}
+    for a in alerts:
+        if a.id not in existing and a.id not in fresh:
+            fresh[a.id] = a
+    conn.executemany(
+        f"INSERT INTO alerts ({_BASE_COLUMNS}) VALUES ({_marks(14)})",
+        [_row(a, received_at) for a in fresh.values()],
+    )
+    conn.executemany(
+        "INSERT INTO alert_snapshots (alert_id, jpeg) VALUES (?, ?)",
+        [(a.id, a.snapshot) for a in fresh.values() if a.snapshot is not None],
+    )
+    return list(fresh), [i for i in ids if i not in fresh]
+
+
+def _row(a: NewAlert, received_at: str) -> tuple[object, ...]:
+    return (
+        a.id,
+        a.compound_id,
+        a.edge_id,
+        a.source_kind,
+        a.source_id,
+        a.kind,
+        a.severity,
+        a.ts,
+        a.zone,
+        json.dumps(a.objects, ensure_ascii=False),
+        json.dumps(a.details, ensure_ascii=False),
+        int(a.snapshot is not None),
+        received_at,
+        "new",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AlertQuery:
+    compound_ids: Sequence[str] | None = None  # None: every compound the caller may see
+    precinct_id: str | None = None
+    kind: str | None = None
+    severity: str | None = None
+    state: str | None = None
+    since: str | None = None
+    until: str | None = None
+    before_id: str | None = None
+    limit: int = 100
+
+
+def query_alerts(conn: sqlite3.Connection, q: AlertQuery) -> list[StoredAlert]:
+    where: list[str] = []
+    params: list[Any] = []
+    if q.compound_ids is not None:
+        if not q.compound_ids:
+            return []
+        where.append(f"a.compound_id IN ({_marks(len(q.compound_ids))})")
+        params.extend(q.compound_ids)
+    conditions = (
+        ("c.precinct_id = ?", q.precinct_id),
+        ("a.kind = ?", q.kind),
+        ("a.severity = ?", q.severity),
+        ("a.state = ?", q.state),
+        ("a.ts >= ?", q.since),
+        ("a.ts < ?", q.until),
+        ("a.id < ?", q.before_id),
+    )
+    for condition, value in conditions:
+        if value is not None:
+            where.append(condition)
+            params.append(value)
+    sql = "SELECT a.* FROM alerts a JOIN compounds c ON c.id = a.compound_id"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY a.id DESC LIMIT ?"
+    params.append(q.limit)
+    return [_stored(r) for r in conn.execute(sql, params)]
+
+
+def get_alert(conn: sqlite3.Connection, *, alert_id: str) -> StoredAlert | None:
+    row = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+    return _stored(row) if row else None
+
+
+def get_snapshot(conn: sqlite3.Connection, *, alert_id: str) -> bytes | None:
+    row = conn.execute(
+        "SELECT jpeg FROM alert_snapshots WHERE alert_id = ?", (alert_id,)
+    ).fetchone()
+    return bytes(row[0]) if row else None

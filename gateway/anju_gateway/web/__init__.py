@@ -1,0 +1,4 @@
+"""Server-rendered pages (daily report, analytics) and the officers' console (static files).
+
+May import: ``anju_contracts``, ``reports`` (the models it renders). No store, no SQL.
+"""

@@ -1,0 +1,119 @@
+"""Heartbeats: the board of boxes, offline after 90 s of silence as an alert, cleared on return."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from anju_contracts import Heartbeat, format_ts
+from anju_gateway.clock import ManualClock
+from anju_gateway.edges.enrolment import enrol
+from anju_gateway.edges.supervision import check_edges
+from tests.support.servers import GatewayServer, edge_config, start_edge, wait_until
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def beat(clock: ManualClock, compound: str = "c1", depth: int = 0) -> str:
+    return Heartbeat(
+        compound_id=compound, ts=clock.now(), uptime_s=10, software_version="t", queue_depth=depth
+    ).model_dump_json()
+
+
+@pytest.fixture
+def gw(tmp_path: Path):  # type: ignore[no-untyped-def]
+    clock = ManualClock(T0)
+    server = GatewayServer(tmp_path / "gw", clock=clock, sla_sweep_seconds=300).start()
+    server.add_compound("c1", "p1")
+    server.add_compound("c2", "p2")
+    server.add_user("o1", "officer", precinct_id="p1")
+    server.add_user("o2", "officer", precinct_id="p2")
+    server.clock = clock  # type: ignore[attr-defined]
+    yield server
+    server.stop()
+
+
+def device(gw: GatewayServer) -> httpx.Client:
+    token = enrol(gw.db, code=gw.enrol_code("c1"), hostname="box-1", now=T0).token
+    return httpx.Client(
+        base_url=gw.url,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+
+
+def test_offline_after_three_missed_beats_and_back(gw: GatewayServer) -> None:
+    clock: ManualClock = gw.clock  # type: ignore[attr-defined]
+    box = device(gw)
+    assert box.post("/api/v1/edge/heartbeat", content=beat(clock, depth=3)).status_code == 204
+    officer = gw.login("o1")
+    [row] = officer.get("/api/v1/edges").json()
+    assert row["online"] is True and row["queue_depth"] == 3 and row["hostname"] == "box-1"
+    assert gw.login("o2").get("/api/v1/edges").json() == []  # another precinct
+
+    clock.advance(seconds=89)
+    assert check_edges(gw.db, gw.app.state.hub, gw.settings, clock.now()) == []
+    clock.advance(seconds=2)
+    [alert_id] = check_edges(gw.db, gw.app.state.hub, gw.settings, clock.now())
+    assert check_edges(gw.db, gw.app.state.hub, gw.settings, clock.now()) == []  # once
+    officer = gw.login("o1")
+    alert = officer.get(f"/api/v1/alerts/{alert_id}").json()
+    assert (alert["kind"], alert["source_kind"], alert["severity"]) == (
+        "edge_offline",
+        "edge",
+        "high",
+    )
+    assert alert["details"]["silent_s"] == 91
+    assert officer.get("/api/v1/edges").json()[0]["online"] is False
+
+    clock.advance(seconds=30)
+    assert box.post("/api/v1/edge/heartbeat", content=beat(clock)).status_code == 204
+    assert officer.get("/api/v1/edges").json()[0]["online"] is True
+    alert = officer.get(f"/api/v1/alerts/{alert_id}").json()
+    assert alert["details"]["cleared_at"] == format_ts(clock.now())
+    actions = [e["action"] for e in officer.get(f"/api/v1/alerts/{alert_id}/events").json()]
+    assert actions == ["cleared"]
+
+
+def test_heartbeat_for_another_compound_is_refused(gw: GatewayServer) -> None:
+    clock: ManualClock = gw.clock  # type: ignore[attr-defined]
+    box = device(gw)
+    resp = box.post("/api/v1/edge/heartbeat", content=beat(clock, compound="c2"))
+    assert resp.status_code == 403
+    resp = httpx.post(f"{gw.url}/api/v1/edge/heartbeat", content=beat(clock))
+    assert resp.status_code == 401
+
+
+def test_real_edge_reports_its_devices(tmp_path: Path, broker, gateway) -> None:  # type: ignore[no-untyped-def]
+    from anju_edge.enrol import write_token
+    from anju_sim.devices import SimGate
+
+    cfg = edge_config(
+        tmp_path / "edge", broker.port, gateway.url, gateway={"url": gateway.url, "heartbeat_s": 1}
+    )
+    write_token(
+        cfg.token_path(),
+        enrol(
+            gateway.db, code=gateway.enrol_code("c1"), hostname="pi", now=datetime.now(UTC)
+        ).token,
+    )
+    gate = SimGate("127.0.0.1", broker.port, "c1", "g1")
+    gate.start()
+    service = start_edge(cfg)
+    try:
+        gateway.add_user("o1", "officer", precinct_id="p1")
+        officer = gateway.login("o1")
+
+        def online_gate():  # type: ignore[no-untyped-def]
+            rows = officer.get("/api/v1/edges").json()
+            devices = rows[0]["devices"] if rows else []
+            return rows if devices and devices[0]["state"] == "online" else None
+
+        [row] = wait_until(online_gate, timeout=10, message="a heartbeat with the gate online")
+        assert row["online"] is True and row["software_version"] == "0.1.0"
+        assert row["devices"][0]["id"] == "g1" and row["disk_free_bytes"] > 0
+    finally:
+        service.stop()
+        gate.stop()

@@ -1,0 +1,119 @@
+"""GET /api/v1/edge/sync: contents per compound, ETag/304, long-poll without blocking."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+import pytest
+
+from anju_contracts import EdgeSync, utcnow
+from anju_gateway.edges.enrolment import enrol
+
+
+@pytest.fixture
+def device(gateway):  # type: ignore[no-untyped-def]
+    token = enrol(gateway.db, code=gateway.enrol_code("c1"), hostname="t", now=utcnow()).token
+    client = httpx.Client(base_url=gateway.url, timeout=30)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+@pytest.fixture
+def admin(gateway):  # type: ignore[no-untyped-def]
+    gateway.add_compound("c2", "p2")
+    gateway.add_user("admin", "admin")
+    return gateway.login("admin")
+
+
+def test_contents_etag_and_304(gateway, device, admin) -> None:  # type: ignore[no-untyped-def]
+    gateway.add_user("pm1", "property_manager", compound_id="c1")
+    gateway.add_user("pm2", "property_manager", compound_id="c2")
+    gateway.add_user("off1", "officer", precinct_id="p1")
+    first = device.get("/api/v1/edge/sync")
+    assert first.status_code == 200
+    sync = EdgeSync.model_validate_json(first.content)
+    assert sync.compound_id == "c1"
+    assert first.headers["etag"] == f'"{sync.version}"'
+    assert sync.watchlist == []
+    # Only the compound's own property managers, with argon2 hashes for offline login.
+    assert [s.username for s in sync.staff] == ["pm1"]
+    assert sync.staff[0].password_hash.startswith("$argon2")
+    same = device.get("/api/v1/edge/sync", headers={"If-None-Match": first.headers["etag"]})
+    assert same.status_code == 304
+    assert same.headers["etag"] == first.headers["etag"]
+    # A p2 entry does not reach c1 (precinct p1); a global one does and changes the version.
+    admin.post("/api/v1/watchlist", json={"value": "京A12345", "reason": "p2", "precinct_id": "p2"})
+    assert (
+        device.get(
+            "/api/v1/edge/sync", headers={"If-None-Match": first.headers["etag"]}
+        ).status_code
+        == 304
+    )
+    admin.post("/api/v1/watchlist", json={"value": "赣A·D12345", "reason": "全局"})
+    changed = device.get("/api/v1/edge/sync", headers={"If-None-Match": first.headers["etag"]})
+    assert changed.status_code == 200
+    entries = EdgeSync.model_validate_json(changed.content).watchlist
+    assert [(e.kind.value, e.value, e.reason) for e in entries] == [("plate", "赣AD12345", "全局")]
+    assert changed.headers["etag"] != first.headers["etag"]
+
+
+def test_needs_device_token(gateway) -> None:  # type: ignore[no-untyped-def]
+    assert httpx.get(f"{gateway.url}/api/v1/edge/sync").status_code == 401
+    resp = httpx.get(f"{gateway.url}/api/v1/edge/sync", headers={"Authorization": "Bearer nope"})
+    assert resp.status_code == 401
+
+
+def test_long_poll_wakes_on_change_and_times_out(gateway, device, admin) -> None:  # type: ignore[no-untyped-def]
+    etag = device.get("/api/v1/edge/sync").headers["etag"]
+    # Times out with 304 after the requested wait.
+    started = time.monotonic()
+    held = device.get("/api/v1/edge/sync", params={"wait": 1}, headers={"If-None-Match": etag})
+    assert held.status_code == 304
+    assert 0.9 <= time.monotonic() - started < 5
+    # A change wakes the held request at once.
+    result: dict[str, httpx.Response] = {}
+
+    def poll() -> None:
+        result["r"] = device.get(
+            "/api/v1/edge/sync", params={"wait": 20}, headers={"If-None-Match": etag}
+        )
+
+    thread = threading.Thread(target=poll)
+    started = time.monotonic()
+    thread.start()
+    time.sleep(0.3)
+    # While the request is held the server keeps answering (the loop is not blocked).
+    t0 = time.monotonic()
+    assert httpx.get(f"{gateway.url}/healthz").status_code == 200
+    assert time.monotonic() - t0 < 1
+    admin.post("/api/v1/watchlist", json={"value": "粤B12345D", "reason": "r"})
+    thread.join(10)
+    assert result["r"].status_code == 200
+    assert time.monotonic() - started < 5
+    assert [e.value for e in EdgeSync.model_validate_json(result["r"].content).watchlist] == [
+        "粤B12345D"
+    ]
+
+
+def test_held_request_does_not_delay_gateway_shutdown(gateway, device) -> None:  # type: ignore[no-untyped-def]
+    etag = device.get("/api/v1/edge/sync").headers["etag"]
+    result: dict[str, int] = {}
+
+    def poll() -> None:
+        try:
+            result["status"] = device.get(
+                "/api/v1/edge/sync", params={"wait": 25}, headers={"If-None-Match": etag}
+            ).status_code
+        except httpx.HTTPError:
+            result["status"] = -1
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    gateway.stop()
+    thread.join(5)
+    assert time.monotonic() - started < 4
+    assert result["status"] == 304
