@@ -1,1 +1,2 @@
-"""Object detection: a small detector interface, its registry, and the ONNX implementation."""
+"""Object detection: the detector interface, the model manifest reader and the ONNX
+implementation."""
