@@ -20,19 +20,19 @@ from prometheus_client import start_http_server
 from anju_contracts import Alert
 from anju_contracts.topics import Channel, edge, edge_subscriptions
 from anju_edge.alerts import AlertSink
+from anju_edge.camera.pipeline import DetectionPipeline
 from anju_edge.config import EdgeConfig
+from anju_edge.delivery.heartbeat import HeartbeatSender
+from anju_edge.delivery.outbox import Outbox
+from anju_edge.delivery.sync import EdgeSyncClient
+from anju_edge.delivery.uplink import Uplink
 from anju_edge.detect.onnx_detector import load_detector
-from anju_edge.detect.pipeline import DetectionPipeline
 from anju_edge.devices import DeviceRegistry
-from anju_edge.heartbeat import HeartbeatSender
+from anju_edge.gate.rules import GateRules
+from anju_edge.gate.watchlist import WatchlistMatcher
 from anju_edge.ingest import FrameSink, GateEventIn, MessageRouter
 from anju_edge.metrics import ALERT_LATENCY
 from anju_edge.mqtt_link import MqttLink
-from anju_edge.outbox import Outbox
-from anju_edge.rules.gate_rules import GateRules
-from anju_edge.sync import EdgeSyncClient
-from anju_edge.uplink import Uplink
-from anju_edge.watchlist import WatchlistMatcher
 
 if TYPE_CHECKING:
     from anju_edge.console.component import GateConsole

@@ -14,7 +14,7 @@ import pytest
 
 from anju.netutil import free_port
 from anju_contracts import GateEventType, utcnow
-from anju_edge.enrol import write_token
+from anju_edge.delivery.enrol import write_token
 from anju_gateway.enrolment import enrol
 from anju_sim.devices import SimGate
 from tests.support.servers import GatewayServer, edge_config, start_edge, wait_until

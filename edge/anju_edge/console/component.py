@@ -28,12 +28,12 @@ from anju_contracts import (
     utcnow,
 )
 from anju_contracts.topics import Channel, gate
-from anju_edge.actions import ActionSender
+from anju_edge.console.actions import ActionSender
 from anju_edge.console.app import create_console_app
 from anju_edge.console.privacy import mask_credential, mask_phone
 from anju_edge.console.store import ConsoleStore
+from anju_edge.console.visitors import valid_pass
 from anju_edge.ingest import GateEventIn
-from anju_edge.visitors import valid_pass
 
 if TYPE_CHECKING:
     from anju_edge.service import EdgeService

@@ -11,7 +11,7 @@ import httpx
 from anju_common.ratelog import RateLimitedLog
 from anju_edge.config import EdgeConfig
 from anju_edge.console.store import ConsoleStore
-from anju_edge.uplink import Backoff, read_token
+from anju_edge.delivery.uplink import Backoff, read_token
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)

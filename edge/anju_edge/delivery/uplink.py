@@ -17,8 +17,8 @@ import httpx
 from anju_common.ratelog import RateLimitedLog
 from anju_contracts import AlertBatchResult
 from anju_edge.config import GatewayLink
+from anju_edge.delivery.outbox import Outbox, QueuedAlert
 from anju_edge.metrics import UPLINK_DEAD, UPLINK_FAILURES, UPLINK_SENT
-from anju_edge.outbox import Outbox, QueuedAlert
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)

@@ -15,9 +15,9 @@ from anju_common import __version__
 from anju_common.ratelog import RateLimitedLog
 from anju_contracts import Heartbeat, utcnow
 from anju_edge.config import EdgeConfig
+from anju_edge.delivery.outbox import Outbox
+from anju_edge.delivery.uplink import read_token
 from anju_edge.devices import DeviceRegistry
-from anju_edge.outbox import Outbox
-from anju_edge.uplink import read_token
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)

@@ -23,8 +23,8 @@ from pydantic import ValidationError
 from anju_common.ratelog import RateLimitedLog
 from anju_contracts import EdgeSync
 from anju_edge.config import GatewayLink
+from anju_edge.delivery.uplink import Backoff, read_token
 from anju_edge.metrics import SYNC_FAILURES, SYNC_UPDATES
-from anju_edge.uplink import Backoff, read_token
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
