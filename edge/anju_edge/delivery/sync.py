@@ -21,9 +21,10 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from anju_common.ratelog import RateLimitedLog
+from anju_common.worker import Backoff
 from anju_contracts import EdgeSync
 from anju_edge.config import GatewayLink
-from anju_edge.delivery.uplink import Backoff, read_token
+from anju_edge.delivery.enrol import read_token
 from anju_edge.metrics import SYNC_FAILURES, SYNC_UPDATES
 
 logger = logging.getLogger(__name__)
