@@ -314,7 +314,7 @@ def _login(url: str, password: str) -> httpx.Client | None:
 
 
 def test_live_feed_closes_when_the_account_changes(site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import anju_edge.console.app as console_app
+    import anju_edge.console.routes.live as console_app
 
     monkeypatch.setattr(console_app, "KEEPALIVE_S", 0.3)
     c = console(site["url"])
