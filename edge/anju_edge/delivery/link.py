@@ -1,6 +1,7 @@
 """The base of every worker that talks to the gateway (the uplink, the heartbeat, the gate
 console's action sender): :class:`anju_common.worker.Worker` rounds over one keep-alive HTTP
-client, opened when the worker starts and closed after it stops, with a backoff for failures."""
+client, opened by the worker's first round and closed after it stops, and a backoff for
+failures."""
 
 from __future__ import annotations
 
@@ -47,7 +48,6 @@ class GatewayWorker:
         return self._worker.stopping
 
     def start(self) -> None:
-        self._client = httpx.Client(base_url=self.link.url, timeout=self.link.timeout_s)
         self._worker.start()
 
     def stop(self) -> None:
@@ -65,5 +65,8 @@ class GatewayWorker:
         self._worker.kick()
 
     def _run_round(self) -> float | None:
-        assert self._client is not None
+        # Opened on the worker's own thread: building a client (its TLS context) takes a
+        # moment, which must not delay the start of the service's other parts.
+        if self._client is None:
+            self._client = httpx.Client(base_url=self.link.url, timeout=self.link.timeout_s)
         return self.work(self._client)
