@@ -100,7 +100,7 @@ def demo_edge_config(  # type: ignore[no-untyped-def]
 
 
 def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: bool = False) -> int:
-    from anju_edge.enrol import enrol
+    from anju_edge.delivery.enrol import enrol
     from anju_edge.service import EdgeService
     from anju_gateway.app import create_app
     from anju_gateway.edges.enrolment import issue_code

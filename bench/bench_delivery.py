@@ -18,7 +18,7 @@ from bench.stats import percentile, report
 def _setup(tmp: Path):  # type: ignore[no-untyped-def]
     from anju.broker import MosquittoBroker
     from anju_contracts import utcnow
-    from anju_edge.enrol import write_token
+    from anju_edge.delivery.enrol import write_token
     from anju_gateway.edges.enrolment import enrol
     from tests.support.servers import GatewayServer, edge_config, start_edge
 

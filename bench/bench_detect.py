@@ -69,11 +69,11 @@ def throughput() -> tuple[bool, float]:
     alternate for ROUNDS rounds and the median of the per-round ratios is reported."""
     from anju_contracts import SnapshotMeta
     from anju_edge.alerts import AlertSink
+    from anju_edge.camera.pipeline import DetectionPipeline
     from anju_edge.config import parse_config
+    from anju_edge.delivery.outbox import Outbox
     from anju_edge.detect.images import decode_jpeg
     from anju_edge.detect.onnx_detector import load_detector
-    from anju_edge.detect.pipeline import DetectionPipeline
-    from anju_edge.outbox import Outbox
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = parse_config(_edge_config(Path(tmp), 4, 1883, ONE_PERSON_ZONE, cooldown=3600))
@@ -248,7 +248,7 @@ def large_snapshot_prepare() -> bool:
     import cv2
     import numpy as np
 
-    from anju_edge.annotate import THUMBNAIL_MAX_WIDTH
+    from anju_edge.camera.annotate import THUMBNAIL_MAX_WIDTH
     from anju_edge.detect.images import decode_jpeg
     from anju_edge.detect.onnx_detector import load_detector
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from anju.broker import MosquittoBroker
-from anju_edge.enrol import write_token
+from anju_edge.delivery.enrol import write_token
 from anju_edge.service import EdgeService
 from tests.support.browser import browser, page  # noqa: F401 - shared fixtures
 from tests.support.servers import GatewayServer, edge_config, start_edge

@@ -15,8 +15,8 @@ from ulid import ULID
 
 from anju_contracts import Alert, AlertKind, DetectedObject, Severity, SourceKind, utcnow
 from anju_contracts.alert import DetailValue
+from anju_edge.delivery.outbox import Outbox
 from anju_edge.metrics import ALERTS_RAISED, ALERTS_SUPPRESSED
-from anju_edge.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 

@@ -81,7 +81,7 @@ def detect(
 
     import cv2
 
-    from anju_edge.annotate import Image, draw_detections
+    from anju_edge.camera.annotate import Image, draw_detections
     from anju_edge.detect.onnx_detector import load_detector
 
     detector = load_detector(model, None, threads)
@@ -130,8 +130,8 @@ def enrol(
     Example: anju edge enrol --gateway https://gw.example --code ABCD-EFGH-JKLM
     --config /etc/anju/edge.yaml
     """
-    from anju_edge.enrol import EnrolFailed
-    from anju_edge.enrol import enrol as do_enrol
+    from anju_edge.delivery.enrol import EnrolFailed
+    from anju_edge.delivery.enrol import enrol as do_enrol
 
     if token_file is None:
         if config is None:

@@ -1,8 +1,13 @@
-"""The edge service: wires ingest -> rules -> alerts -> outbox -> uplink and runs them.
+"""The edge service: wires the rooms together and runs them. It holds no logic of its own.
+
+The door (``mqtt_link``, ``ingest``) hands gate events to the gate worker (``gate/``) and
+frames to the camera pipeline (``camera/``); both raise alerts into the one sink (``alerts``),
+which commits them to the outbox, wakes the uplink (``delivery/``) and publishes them on the
+broker; the gate console (``console/``) listens to both paths.
 
 Threads: paho's network thread (parse and hand on only), the rules worker (gate events and
-device supervision), the uplink worker, plus the threads of optional components (detection,
-heartbeat, gate console) which register themselves in ``components``.
+device supervision), the uplink worker, plus the threads of the components (sync, detection,
+heartbeat, gate console) listed in ``components``.
 """
 
 from __future__ import annotations
@@ -11,35 +16,31 @@ import logging
 import queue
 import signal
 import threading
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import start_http_server
 
-from anju_contracts import Alert
-from anju_contracts.topics import Channel, edge, edge_subscriptions
+from anju_contracts import Alert, GateCommand
+from anju_contracts.topics import Channel, edge, edge_subscriptions, gate
 from anju_edge.alerts import AlertSink
+from anju_edge.camera.pipeline import DetectionPipeline
 from anju_edge.config import EdgeConfig
+from anju_edge.delivery.heartbeat import HeartbeatSender
+from anju_edge.delivery.outbox import Outbox
+from anju_edge.delivery.sync import EdgeSyncClient
+from anju_edge.delivery.uplink import Uplink
 from anju_edge.detect.onnx_detector import load_detector
-from anju_edge.detect.pipeline import DetectionPipeline
 from anju_edge.devices import DeviceRegistry
-from anju_edge.heartbeat import HeartbeatSender
+from anju_edge.gate.rules import GateRules
+from anju_edge.gate.watchlist import WatchlistMatcher
+from anju_edge.gate.worker import QUEUE_SIZE, GateWorker
 from anju_edge.ingest import FrameSink, GateEventIn, MessageRouter
-from anju_edge.metrics import ALERT_LATENCY
 from anju_edge.mqtt_link import MqttLink
-from anju_edge.outbox import Outbox
-from anju_edge.rules.gate_rules import GateRules
-from anju_edge.sync import EdgeSyncClient
-from anju_edge.uplink import Uplink
-from anju_edge.watchlist import WatchlistMatcher
 
 if TYPE_CHECKING:
     from anju_edge.console.component import GateConsole
 
 logger = logging.getLogger(__name__)
-
-GATE_QUEUE_SIZE = 10_000
 
 
 class Component(Protocol):
@@ -52,7 +53,7 @@ class EdgeService:
     def __init__(self, config: EdgeConfig) -> None:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.started_at = time.monotonic()
+        # Delivery: the outbox, the uplink that drains it, and the one sink both paths feed.
         self.outbox = Outbox(config.data_dir / "outbox.sqlite3", config.outbox.max_bytes)
         self.uplink = Uplink(config.gateway, self.outbox, config.token_path())
         self.sink = AlertSink(config.compound_id, self.outbox)
@@ -63,10 +64,14 @@ class EdgeService:
         self.sync = EdgeSyncClient(
             config.gateway, config.token_path(), config.data_dir, config.compound_id
         )
+        # The gate path.
         self.watchlist = WatchlistMatcher(self.sync.current)
         self.gate_rules = GateRules(config.gate_rules, watchlist=self.watchlist)
-        self.gate_events: queue.Queue[GateEventIn] = queue.Queue(GATE_QUEUE_SIZE)
-        self.gate_event_listeners: list[Callable[[GateEventIn], None]] = []
+        self.gate_events: queue.Queue[GateEventIn] = queue.Queue(QUEUE_SIZE)
+        self.gate = GateWorker(
+            self.gate_events, self.gate_rules, self.sink.raise_alert, self.devices.offline_drafts
+        )
+        # The door.
         self.router = MessageRouter(
             config.compound_id,
             self.devices,
@@ -80,8 +85,8 @@ class EdgeService:
             self.router.handle,
         )
         self.alerts_topic = edge(config.compound_id, Channel.alerts)
-        self.components: list[Component] = []
-        self.components.append(self.sync)
+        self.components: list[Component] = [self.sync]
+        # The camera path.
         self.pipeline = self._detection_pipeline()
         if self.pipeline is not None:
             self.components.append(self.pipeline)
@@ -91,14 +96,10 @@ class EdgeService:
             config, self.outbox, self.devices, lambda: pipeline.fps if pipeline else 0.0
         )
         self.components.append(self.heartbeat)
-        self.console: GateConsole | None = None
-        if config.console.port:
-            from anju_edge.console.component import GateConsole
-
-            self.console = GateConsole(self)
+        self.console = self._gate_console()
+        if self.console is not None:
             self.components.append(self.console)
         self._stop = threading.Event()
-        self._rules_thread: threading.Thread | None = None
 
     def _detection_pipeline(self) -> DetectionPipeline | None:
         """Cameras with rules need the model; without it the box still runs its gate rules."""
@@ -112,17 +113,35 @@ class EdgeService:
             return None
         return DetectionPipeline(self.config, detector, self.sink)
 
+    def _gate_console(self) -> GateConsole | None:
+        if not self.config.console.port:
+            return None
+        from anju_edge.console.component import GateConsole  # its web stack only when served
+
+        console = GateConsole(
+            self.config,
+            staff=self.sync.staff,
+            device_health=self.devices.health,
+            send_command=self._send_gate_command,
+        )
+        self.gate.listeners.append(console.enqueue)
+        self.sink.add_listener(console.enqueue)
+        return console
+
     def set_frame_sink(self, sink: FrameSink) -> None:
         self.router.frame_sink = sink
 
     def _publish_alert(self, alert: Alert) -> None:
         self.mqtt.publish(self.alerts_topic, alert.model_dump_json(), qos=1)
 
+    def _send_gate_command(self, gate_id: str, command: GateCommand) -> None:
+        topic = gate(self.config.compound_id, gate_id, Channel.command)
+        self.mqtt.publish(topic, command.model_dump_json(), qos=1)
+
     def start(self) -> None:
         if self.config.metrics_port:
             start_http_server(self.config.metrics_port, addr="127.0.0.1")
-        self._rules_thread = threading.Thread(target=self._rules_loop, name="rules", daemon=True)
-        self._rules_thread.start()
+        self.gate.start()
         for component in self.components:
             component.start()
         self.uplink.start()
@@ -132,10 +151,9 @@ class EdgeService:
     def stop(self) -> None:
         self._stop.set()
         self.mqtt.stop()
+        self.gate.stop()
         for component in reversed(self.components):
             component.stop()
-        if self._rules_thread is not None:
-            self._rules_thread.join(timeout=5)
         self.uplink.stop()
         self.outbox.close()
         logger.info("edge service stopped")
@@ -153,34 +171,3 @@ class EdgeService:
                 pass
         finally:
             self.stop()
-
-    def _rules_loop(self) -> None:
-        next_check = 0.0
-        while not self._stop.is_set():
-            try:
-                item = self.gate_events.get(timeout=0.5)
-            except queue.Empty:
-                item = None
-            try:
-                if item is not None:
-                    self._on_gate_event(item)
-                now = time.monotonic()
-                if now >= next_check:
-                    next_check = now + 1.0
-                    for draft in self.devices.offline_drafts(now):
-                        self.sink.raise_alert(draft)
-            except Exception:
-                logger.exception("rules worker failed on an item")
-
-    def _on_gate_event(self, item: GateEventIn) -> None:
-        for draft in self.gate_rules.evaluate(item.gate_id, item.event):
-            if self.sink.raise_alert(draft) is not None:
-                ALERT_LATENCY.observe(time.monotonic() - item.arrived)
-        # Committed (or nothing to raise): now the broker may forget the event. If raising
-        # failed, the exception skips this and the broker delivers the event again.
-        item.ack()
-        for listener in self.gate_event_listeners:
-            try:
-                listener(item)
-            except Exception:
-                logger.exception("gate event listener failed")

@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from anju_models.manifest import load_manifest
+from anju_edge.detect.manifest import load_manifest
 
 
 def bench_model(

@@ -6,6 +6,7 @@ with the same outputs. What decides is that the reference detections are found a
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +15,18 @@ from typing import Any
 import cv2
 import yaml
 
-from anju_models.manifest import ModelEntry, load_manifest, sha256_of
+from anju_edge.detect.manifest import ModelEntry, load_manifest
 
 logger = logging.getLogger(__name__)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
 
 MATCH_IOU = 0.85
 MATCH_SCORE_DELTA = 0.05

@@ -13,7 +13,7 @@ import pytest
 from ulid import ULID
 
 from anju_contracts import DeviceHealth, Heartbeat, format_ts, utcnow
-from anju_edge.annotate import draw_detections, draw_zone, thumbnail_jpeg
+from anju_edge.camera.annotate import draw_detections, draw_zone, thumbnail_jpeg
 from anju_edge.detect.api import Detection
 from anju_gateway.edges.enrolment import enrol
 from tests.support.browser import ARTIFACTS

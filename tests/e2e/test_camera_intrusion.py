@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from anju_contracts import utcnow
-from anju_edge.enrol import write_token
+from anju_edge.delivery.enrol import write_token
 from anju_gateway.edges.enrolment import enrol
 from anju_sim.devices import SimCamera
 from tests.support.servers import edge_config, start_edge, wait_until

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from anju_contracts import GateEventType, utcnow
-from anju_edge.enrol import write_token
+from anju_edge.delivery.enrol import write_token
 from anju_gateway.edges.enrolment import enrol
 from anju_sim.devices import SimCamera, SimGate
 from tests.support.servers import edge_config, start_edge, wait_until

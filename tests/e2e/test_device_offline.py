@@ -4,7 +4,7 @@ at the gateway; a clean restart brings it back online."""
 from __future__ import annotations
 
 from anju_contracts import utcnow
-from anju_edge.enrol import write_token
+from anju_edge.delivery.enrol import write_token
 from anju_gateway.edges.enrolment import enrol
 from anju_sim.devices import SimGate
 from tests.support.servers import edge_config, start_edge, wait_until

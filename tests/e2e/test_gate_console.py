@@ -14,7 +14,7 @@ import pytest
 
 from anju.netutil import free_port
 from anju_contracts import GateEventType, utcnow
-from anju_edge.enrol import write_token
+from anju_edge.delivery.enrol import write_token
 from anju_gateway.edges.enrolment import enrol
 from anju_sim.devices import SimGate
 from tests.support.servers import GatewayServer, edge_config, start_edge, wait_until
@@ -314,7 +314,7 @@ def _login(url: str, password: str) -> httpx.Client | None:
 
 
 def test_live_feed_closes_when_the_account_changes(site, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import anju_edge.console.app as console_app
+    import anju_edge.console.routes.live as console_app
 
     monkeypatch.setattr(console_app, "KEEPALIVE_S", 0.3)
     c = console(site["url"])

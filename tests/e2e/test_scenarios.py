@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from anju_contracts import utcnow
-from anju_edge.enrol import write_token
+from anju_edge.delivery.enrol import write_token
 from anju_gateway.edges.enrolment import enrol
 from anju_sim.edgeconfig import edge_fragment
 from anju_sim.scenario import Scenario, ScenarioRunner, list_scenarios

@@ -9,7 +9,7 @@ import pytest
 
 from anju_contracts import AlertKind, Severity, SourceKind
 from anju_edge.alerts import AlertDraft, AlertSink
-from anju_edge.outbox import Outbox
+from anju_edge.delivery.outbox import Outbox
 
 
 def draft(source: str = "g1", key: str = "", cooldown: float = 60.0) -> AlertDraft:

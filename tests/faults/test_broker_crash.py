@@ -13,7 +13,7 @@ from pathlib import Path
 
 from anju.broker import MosquittoBroker
 from anju_contracts import utcnow
-from anju_edge.enrol import write_token
+from anju_edge.delivery.enrol import write_token
 from anju_gateway.edges.enrolment import enrol
 from tests.faults.conftest import (
     FAULT_EDGE,

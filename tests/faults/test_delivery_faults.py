@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from anju_contracts import utcnow
-from anju_edge.enrol import write_token
+from anju_edge.delivery.enrol import write_token
 from anju_gateway.edges.enrolment import enrol
 from tests.faults.conftest import (
     FAULT_EDGE,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from anju_models.manifest import ManifestError, default_models_dir, load_manifest
+from anju_edge.detect.manifest import ManifestError, default_models_dir, load_manifest
 from anju_models.verify import verify_all
 
 MODELS = default_models_dir()

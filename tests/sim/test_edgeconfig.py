@@ -10,8 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from anju.cli import app
+from anju_edge.camera.schedule import armed
 from anju_edge.config import parse_config
-from anju_edge.schedule import armed
 from anju_sim.edgeconfig import edge_fragment
 from anju_sim.scenario import load_scenario
 

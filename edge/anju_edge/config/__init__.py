@@ -1,4 +1,7 @@
-"""The edge box's configuration file (YAML), validated strictly at load time."""
+"""The edge box's configuration file (YAML), validated strictly at load time.
+
+What it may import: pydantic, yaml and ``anju_contracts``; nothing else of ``anju_edge``.
+"""
 
 from anju_edge.config.loader import ConfigError, load_config, parse_config
 from anju_edge.config.model import (

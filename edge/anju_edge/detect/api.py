@@ -1,20 +1,17 @@
-"""The detector interface and its registry (the idea of Frigate's detection_api).
+"""The detector interface (the idea of Frigate's detection_api).
 
-A detector takes decoded BGR images and returns detections in each image's own pixels. Plugins
-register under a key; a plugin whose runtime is missing is logged and skipped, not fatal.
+A detector takes decoded BGR images and returns detections in each image's own pixels. The one
+implementation is the ONNX Runtime detector, made by `onnx_detector.load_detector`.
 """
 
 from __future__ import annotations
 
-import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-
-logger = logging.getLogger(__name__)
 
 Image = npt.NDArray[np.uint8]
 
@@ -63,28 +60,3 @@ class Detector(ABC):
 
     def detect(self, images: Sequence[Image], min_score: float) -> list[list[Detection]]:
         return self.run([self.prepare(img) for img in images], min_score)
-
-
-_REGISTRY: dict[str, Callable[..., Detector]] = {}
-
-
-def register(key: str) -> Callable[[Callable[..., Detector]], Callable[..., Detector]]:
-    def add(factory: Callable[..., Detector]) -> Callable[..., Detector]:
-        _REGISTRY[key] = factory
-        return factory
-
-    return add
-
-
-def create_detector(key: str, **kwargs: object) -> Detector:
-    if key not in _REGISTRY:
-        # Import the built-in plugins lazily so a missing runtime fails only its own plugin.
-        try:
-            import anju_edge.detect.onnx_detector  # noqa: F401
-        except ImportError as exc:
-            logger.error("onnx detector unavailable: %s", exc)
-    try:
-        factory = _REGISTRY[key]
-    except KeyError:
-        raise KeyError(f"no detector {key!r}; known: {', '.join(sorted(_REGISTRY))}") from None
-    return factory(**kwargs)

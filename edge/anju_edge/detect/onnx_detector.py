@@ -9,15 +9,14 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from anju_edge.detect.api import Detection, Detector, Image, Prepared, register
+from anju_edge.detect.api import Detection, Detector, Image, Prepared
 from anju_edge.detect.decoders import decode_nanodet, decode_yolo, nms
+from anju_edge.detect.manifest import ModelEntry, load_manifest
 from anju_edge.detect.preprocess import letterbox
-from anju_models.manifest import ModelEntry
 
 logger = logging.getLogger(__name__)
 
 
-@register("onnx")
 class OnnxDetector(Detector):
     def __init__(self, entry: ModelEntry, models_dir: Path, threads: int = 1) -> None:
         self.entry = entry
@@ -98,7 +97,5 @@ class OnnxDetector(Detector):
 
 
 def load_detector(model: str, models_dir: Path | None, threads: int) -> OnnxDetector:
-    from anju_models.manifest import load_manifest
-
     manifest, folder = load_manifest(models_dir)
     return OnnxDetector(manifest.get(model), folder, threads)

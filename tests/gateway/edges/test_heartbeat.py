@@ -87,7 +87,7 @@ def test_heartbeat_for_another_compound_is_refused(gw: GatewayServer) -> None:
 
 
 def test_real_edge_reports_its_devices(tmp_path: Path, broker, gateway) -> None:  # type: ignore[no-untyped-def]
-    from anju_edge.enrol import write_token
+    from anju_edge.delivery.enrol import write_token
     from anju_sim.devices import SimGate
 
     cfg = edge_config(

@@ -4,41 +4,34 @@ acknowledged it (204); they wait in console.sqlite3 while the uplink is down."""
 from __future__ import annotations
 
 import logging
-import threading
 
 import httpx
 
 from anju_common.ratelog import RateLimitedLog
 from anju_edge.config import EdgeConfig
 from anju_edge.console.store import ConsoleStore
-from anju_edge.uplink import Backoff, read_token
+from anju_edge.delivery.enrol import read_token
+from anju_edge.delivery.link import GatewayWorker, bearer
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
 
+IDLE_S = 5.0  # with nothing queued, look again this often
 
-class ActionSender:
+
+class ActionSender(GatewayWorker):
     def __init__(self, config: EdgeConfig, store: ConsoleStore) -> None:
+        link = config.gateway
+        super().__init__("console-actions", link, idle_s=IDLE_S, join_timeout_s=link.timeout_s + 2)
         self.config = config
         self.store = store
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        link = config.gateway
-        self.backoff = Backoff(link.backoff_initial_s, link.backoff_max_s)
 
     def notify(self) -> None:
-        self._wake.set()
+        """A staff action was queued: try at once, even in the middle of a backoff."""
+        self.kick()
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="console-actions", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.config.gateway.timeout_s + 2)
+    def work(self, client: httpx.Client) -> float | None:
+        return self.send_pending(client)
 
     def send_pending(self, client: httpx.Client) -> float | None:
         """Send every queued action; returns a delay when the gateway could not be reached."""
@@ -50,10 +43,7 @@ class ActionSender:
                 resp = client.post(
                     "/api/v1/edge/alert-actions",
                     content=payload,
-                    headers={
-                        "Authorization": f"Bearer {token}",
-                        "Content-Type": "application/json",
-                    },
+                    headers=bearer(token),
                 )
             except httpx.HTTPError as exc:
                 _ratelog.warning("net", "gate console action waits: %s", type(exc).__name__)
@@ -74,15 +64,3 @@ class ActionSender:
             )
             return self.backoff.next_delay()
         return None
-
-    def _run(self) -> None:
-        link = self.config.gateway
-        with httpx.Client(base_url=link.url, timeout=link.timeout_s) as client:
-            while not self._stop.is_set():
-                try:
-                    delay = self.send_pending(client)
-                except Exception:
-                    logger.exception("sending console actions failed")
-                    delay = self.backoff.next_delay()
-                self._wake.wait(timeout=delay if delay is not None else 5.0)
-                self._wake.clear()

@@ -1,5 +1,5 @@
 """The durable outbox: an alert is committed here (WAL, synchronous=FULL) before it counts
-as raised.
+as raised. An alert the gateway refuses as invalid is set aside in ``dead_letters``.
 
 Connections come from :mod:`anju_common.sqlite`: one per thread, and every read-modify-write under
 BEGIN IMMEDIATE, because deferred transactions that upgrade to writers fail with SQLITE_BUSY
@@ -18,7 +18,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from anju_common.sqlite import ThreadLocalSQLite
-from anju_contracts import Alert, Severity
+from anju_contracts import Alert
 from anju_contracts.alert import SEVERITY_RANK
 from anju_edge.metrics import OUTBOX_DEPTH, OUTBOX_SHED
 
@@ -35,7 +35,7 @@ def m001_create(db: sqlite_utils.Database) -> None:
             severity_rank INTEGER NOT NULL,
             created_at REAL NOT NULL,
             size INTEGER NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,  -- unused, kept for existing outbox files
             payload TEXT NOT NULL
         )"""
     )
@@ -55,7 +55,6 @@ def m001_create(db: sqlite_utils.Database) -> None:
 class QueuedAlert:
     id: str
     payload: str
-    attempts: int
 
 
 class Outbox(ThreadLocalSQLite):
@@ -112,11 +111,10 @@ class Outbox(ThreadLocalSQLite):
     def batch(self, limit: int) -> list[QueuedAlert]:
         """The next alerts to send: highest severity first, then oldest."""
         rows = self.conn().execute(
-            "SELECT id, payload, attempts FROM outbox "
-            "ORDER BY severity_rank DESC, created_at ASC LIMIT ?",
+            "SELECT id, payload FROM outbox ORDER BY severity_rank DESC, created_at ASC LIMIT ?",
             (limit,),
         )
-        return [QueuedAlert(r[0], r[1], r[2]) for r in rows.fetchall()]
+        return [QueuedAlert(r[0], r[1]) for r in rows.fetchall()]
 
     def ack(self, ids: list[str]) -> None:
         if not ids:
@@ -124,12 +122,6 @@ class Outbox(ThreadLocalSQLite):
         with self.write() as conn:
             conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
         self._refresh_gauge()
-
-    def note_attempt(self, ids: list[str]) -> None:
-        with self.write() as conn:
-            conn.executemany(
-                "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", [(i,) for i in ids]
-            )
 
     def dead_letter(self, alert_id: str, error: str) -> None:
         with self.write() as conn:
@@ -152,12 +144,8 @@ class Outbox(ThreadLocalSQLite):
         row = self.conn().execute("SELECT value FROM counters WHERE name = 'shed'").fetchone()
         return int(row[0]) if row else 0
 
-    def dead_letters(self) -> list[tuple[str, str]]:
-        rows = self.conn().execute("SELECT id, error FROM dead_letters").fetchall()
-        return [(str(r[0]), str(r[1])) for r in rows]
-
     def _refresh_gauge(self) -> None:
         OUTBOX_DEPTH.set(self.depth())
 
 
-__all__ = ["Outbox", "QueuedAlert", "Severity"]
+__all__ = ["Outbox", "QueuedAlert"]

@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from anju_contracts import PayloadError, RejectReason, SnapshotMeta
 from anju_edge.detect.images import decode_jpeg, jpeg_dimensions, reduction_for
 
-REF = Path(__file__).resolve().parents[2] / "models" / "reference"
+REF = Path(__file__).resolve().parents[3] / "models" / "reference"
 GOOD = (REF / "vtest_0000.jpg").read_bytes()
 MAX_BYTES = 4 * 1024 * 1024
 MAX_PIXELS = 4096 * 4096
@@ -105,9 +105,9 @@ def rejected(reason: str) -> float:
 
 def test_pipeline_survives_bad_frames_with_flat_memory(tmp_path: Path) -> None:
     from anju_edge.alerts import AlertSink
-    from anju_edge.detect.pipeline import DetectionPipeline
-    from anju_edge.detect.slots import Frame
-    from anju_edge.outbox import Outbox
+    from anju_edge.camera.pipeline import DetectionPipeline
+    from anju_edge.camera.slots import Frame
+    from anju_edge.delivery.outbox import Outbox
     from tests.support.servers import edge_config
 
     class NoModel:

@@ -44,16 +44,6 @@ class LatestFrameSlots:
             self._frames.clear()
             return frames
 
-    def take_one(self, timeout: float) -> Frame | None:
-        """The oldest waiting frame (for several workers sharing the slots)."""
-        with self._cond:
-            if not self._frames and not self._closed:
-                self._cond.wait(timeout)
-            if not self._frames:
-                return None
-            camera = min(self._frames, key=lambda c: self._frames[c].arrived)
-            return self._frames.pop(camera)
-
     def close(self) -> None:
         with self._cond:
             self._closed = True

@@ -12,7 +12,7 @@ import pytest
 
 from anju_edge.detect.onnx_detector import OnnxDetector, load_detector
 
-REF = Path(__file__).resolve().parents[2] / "models" / "reference"
+REF = Path(__file__).resolve().parents[3] / "models" / "reference"
 
 
 @pytest.fixture(scope="module")

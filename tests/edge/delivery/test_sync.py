@@ -7,9 +7,9 @@ import threading
 
 from anju_contracts import Alert, GateEvent, GateEventType, utcnow
 from anju_edge.config import GatewayLink
-from anju_edge.enrol import write_token
-from anju_edge.sync import EdgeSyncClient
-from anju_edge.watchlist import WatchlistMatcher
+from anju_edge.delivery.enrol import write_token
+from anju_edge.delivery.sync import EdgeSyncClient
+from anju_edge.gate.watchlist import WatchlistMatcher
 from anju_gateway.edges.enrolment import enrol
 from anju_sim.devices import SimGate
 from tests.support.servers import start_edge, wait_until

@@ -14,9 +14,9 @@ import pytest
 
 from anju_contracts import SnapshotMeta
 from anju_edge.alerts import AlertSink
+from anju_edge.camera.pipeline import DetectionPipeline
+from anju_edge.delivery.outbox import Outbox
 from anju_edge.detect.api import Detection, Detector, Image, Prepared
-from anju_edge.detect.pipeline import DetectionPipeline
-from anju_edge.outbox import Outbox
 from tests.support.servers import edge_config, wait_until
 
 JPEG = cv2.imencode(".jpg", np.full((48, 64, 3), 127, np.uint8))[1].tobytes()

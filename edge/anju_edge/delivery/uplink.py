@@ -8,90 +8,47 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-import threading
 from pathlib import Path
 
 import httpx
 
 from anju_common.ratelog import RateLimitedLog
-from anju_contracts import AlertBatchResult
+from anju_contracts import AlertBatch, AlertBatchResult
 from anju_edge.config import GatewayLink
+from anju_edge.delivery.enrol import read_token
+from anju_edge.delivery.link import GatewayWorker, bearer
+from anju_edge.delivery.outbox import Outbox, QueuedAlert
 from anju_edge.metrics import UPLINK_DEAD, UPLINK_FAILURES, UPLINK_SENT
-from anju_edge.outbox import Outbox, QueuedAlert
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
 
+IDLE_S = 5.0  # with nothing queued, look again this often (a committed alert wakes it at once)
 
-class Backoff:
-    """Exponential backoff with full jitter, so boxes recovering together do not stampede."""
-
-    def __init__(self, initial: float, maximum: float, rng: random.Random | None = None) -> None:
-        self.initial = initial
-        self.maximum = maximum
-        self.failures = 0
-        self._rng = rng or random.Random()
-
-    def next_delay(self) -> float:
-        ceiling = min(self.maximum, self.initial * (2**self.failures))
-        self.failures += 1
-        return self._rng.uniform(ceiling / 2, ceiling)
-
-    def reset(self) -> None:
-        self.failures = 0
+# The batch envelope comes from the contract; the alerts inside are spliced in as the outbox
+# stored them (already serialised, and not re-validated: a payload the gateway refuses is found
+# by its 422, one by one, and must not stop the uplink here).
+_BATCH_HEAD, _BATCH_TAIL = AlertBatch.model_construct(alerts=[]).model_dump_json().split("[]")
 
 
-def read_token(path: Path) -> str | None:
-    try:
-        token = path.read_text("utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return token or None
+def batch_body(payloads: list[str]) -> bytes:
+    """An :class:`AlertBatch` body around alerts already serialised as JSON."""
+    return (_BATCH_HEAD + "[" + ",".join(payloads) + "]" + _BATCH_TAIL).encode("utf-8")
 
 
-class Uplink:
+class Uplink(GatewayWorker):
     def __init__(self, link: GatewayLink, outbox: Outbox, token_path: Path) -> None:
-        self.link = link
+        super().__init__("uplink", link, idle_s=IDLE_S, join_timeout_s=link.timeout_s + 5)
         self.outbox = outbox
         self.token_path = token_path
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.backoff = Backoff(link.backoff_initial_s, link.backoff_max_s)
         self.connected = False
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="uplink", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.link.timeout_s + 5)
-
-    def notify(self) -> None:
-        """Called after an alert is committed, so delivery starts without polling delay."""
-        self._wake.set()
-
-    def _run(self) -> None:
-        with httpx.Client(base_url=self.link.url, timeout=self.link.timeout_s) as client:
-            while not self._stop.is_set():
-                try:
-                    delay = self.drain_once(client)
-                except Exception:
-                    logger.exception("uplink iteration failed")
-                    delay = self.backoff.next_delay()
-                if delay is None:
-                    self._wake.wait(timeout=5.0)
-                else:
-                    self._stop.wait(timeout=delay)
-                self._wake.clear()
+    def work(self, client: httpx.Client) -> float | None:
+        return self.drain_once(client)
 
     def drain_once(self, client: httpx.Client) -> float | None:
         """Send batches until the outbox is empty (None) or a failure asks for a delay."""
-        while not self._stop.is_set():
+        while not self.stopping:
             batch = self.outbox.batch(self.link.batch_size)
             if not batch:
                 return None
@@ -108,12 +65,11 @@ class Uplink:
         return None
 
     def _send(self, client: httpx.Client, token: str, batch: list[QueuedAlert]) -> float | None:
-        body = '{"v":1,"alerts":[' + ",".join(q.payload for q in batch) + "]}"
         try:
             resp = client.post(
                 "/api/v1/edge/alerts",
-                content=body.encode("utf-8"),
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                content=batch_body([q.payload for q in batch]),
+                headers=bearer(token),
             )
         except httpx.HTTPError as exc:
             self.connected = False

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from anju_contracts import WireModel as Strict
 
 
 class InputSpec(Strict):
@@ -96,8 +93,8 @@ class ManifestError(ValueError):
 
 
 def default_models_dir() -> Path:
-    """The repository's (or installed tree's) models/ folder, next to this package."""
-    return Path(__file__).resolve().parent.parent
+    """The repository's models/ folder (edge/anju_edge/detect/ -> the checkout's root)."""
+    return Path(__file__).resolve().parents[3] / "models"
 
 
 def load_manifest(models_dir: Path | None = None) -> tuple[Manifest, Path]:
@@ -111,11 +108,3 @@ def load_manifest(models_dir: Path | None = None) -> tuple[Manifest, Path]:
         return Manifest.model_validate(data), models_dir
     except ValidationError as exc:
         raise ManifestError(f"{path}: {exc}") from None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

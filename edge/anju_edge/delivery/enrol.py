@@ -1,4 +1,5 @@
-"""Edge side of enrolment: trade the installer's one-time code for a device token (mode 0600)."""
+"""Edge side of enrolment: trade the installer's one-time code for a device token (mode 0600),
+and read it back for every request to the gateway."""
 
 from __future__ import annotations
 
@@ -48,3 +49,12 @@ def write_token(path: Path, token: str) -> None:
     finally:
         os.close(fd)
     os.replace(tmp, path)
+
+
+def read_token(path: Path) -> str | None:
+    """The device token, or None before enrolment."""
+    try:
+        token = path.read_text("utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return token or None

@@ -21,11 +21,19 @@ import numpy.typing as npt
 from anju_common.ratelog import RateLimitedLog
 from anju_contracts import Alert, DetectedObject, PayloadError, SnapshotMeta, SourceKind
 from anju_edge.alerts import AlertDraft, AlertSink
-from anju_edge.annotate import THUMBNAIL_MAX_WIDTH, draw_detections, draw_zone, thumbnail_jpeg
+from anju_edge.camera.annotate import (
+    THUMBNAIL_MAX_WIDTH,
+    draw_detections,
+    draw_zone,
+    thumbnail_jpeg,
+)
+from anju_edge.camera.rules import CameraRules, Finding
+from anju_edge.camera.slots import Frame, LatestFrameSlots
+from anju_edge.camera.track import Observation, Tracker
+from anju_edge.camera.zones import apply_masks
 from anju_edge.config import CameraConfig, EdgeConfig
 from anju_edge.detect.api import Detection, Detector, Prepared
 from anju_edge.detect.images import decode_jpeg
-from anju_edge.detect.slots import Frame, LatestFrameSlots
 from anju_edge.metrics import (
     ALERT_LATENCY,
     DETECT_SECONDS,
@@ -33,9 +41,6 @@ from anju_edge.metrics import (
     FRAMES_DROPPED,
     REJECTED,
 )
-from anju_edge.rules.camera_rules import CameraRules, Finding
-from anju_edge.track import Observation, Tracker
-from anju_edge.zones import apply_masks
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)

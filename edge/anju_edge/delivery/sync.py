@@ -21,10 +21,11 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from anju_common.ratelog import RateLimitedLog
-from anju_contracts import EdgeSync
+from anju_common.worker import Backoff
+from anju_contracts import EdgeSync, StaffAccount
 from anju_edge.config import GatewayLink
+from anju_edge.delivery.enrol import read_token
 from anju_edge.metrics import SYNC_FAILURES, SYNC_UPDATES
-from anju_edge.uplink import Backoff, read_token
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
@@ -85,6 +86,11 @@ class EdgeSyncClient:
     def current(self) -> EdgeSync | None:
         with self._lock:
             return self._current
+
+    def staff(self) -> dict[str, StaffAccount]:
+        """The compound's staff accounts by username, from the latest copy (none before one)."""
+        current = self.current()
+        return {s.username: s for s in current.staff} if current else {}
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="edge-sync", daemon=True)

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from anju_contracts import AlertKind, Severity
+from anju_edge.camera.rules import CameraRules
+from anju_edge.camera.schedule import armed
+from anju_edge.camera.track import Observation, Tracker
+from anju_edge.camera.zones import anchor, point_in_polygon
 from anju_edge.config import CameraConfig
 from anju_edge.config.model import ScheduleWindow
-from anju_edge.rules.camera_rules import CameraRules
-from anju_edge.schedule import armed
-from anju_edge.track import Observation, Tracker
-from anju_edge.zones import anchor, point_in_polygon
 
 TZ = ZoneInfo("Asia/Shanghai")
 NIGHT = datetime(2026, 11, 23, 23, 30, tzinfo=TZ)

@@ -9,8 +9,8 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from anju_edge.detect.manifest import ModelEntry
 from anju_edge.detect.onnx_detector import OnnxDetector
-from anju_models.manifest import ModelEntry
 
 CLASSES = ["person", "car"]
 

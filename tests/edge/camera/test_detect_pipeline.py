@@ -10,13 +10,13 @@ from prometheus_client import REGISTRY
 
 from anju_contracts import SnapshotMeta
 from anju_edge.alerts import AlertSink
+from anju_edge.camera.pipeline import DetectionPipeline
+from anju_edge.camera.slots import Frame
+from anju_edge.delivery.outbox import Outbox
 from anju_edge.detect.onnx_detector import load_detector
-from anju_edge.detect.pipeline import DetectionPipeline
-from anju_edge.detect.slots import Frame
-from anju_edge.outbox import Outbox
 from tests.support.servers import edge_config
 
-FRAME = (Path(__file__).resolve().parents[2] / "models" / "reference" / "camera.jpg").read_bytes()
+FRAME = (Path(__file__).resolve().parents[3] / "models" / "reference" / "camera.jpg").read_bytes()
 
 
 def dropped(camera: str) -> float:

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from anju_contracts import AlertKind, Severity
+from anju_edge.camera.schedule import armed
+from anju_edge.camera.track import Track
+from anju_edge.camera.zones import anchor, point_in_polygon
 from anju_edge.config.model import (
     CameraConfig,
     CameraRule,
@@ -19,9 +22,6 @@ from anju_edge.config.model import (
     IntrusionRule,
     LoiteringRule,
 )
-from anju_edge.schedule import armed
-from anju_edge.track import Track
-from anju_edge.zones import anchor, point_in_polygon
 
 DEFAULT_SEVERITY: dict[type, Severity] = {
     IntrusionRule: Severity.high,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,9 +14,10 @@ from anju_common import __version__
 from anju_common.ratelog import RateLimitedLog
 from anju_contracts import Heartbeat, utcnow
 from anju_edge.config import EdgeConfig
+from anju_edge.delivery.enrol import read_token
+from anju_edge.delivery.link import GatewayWorker, bearer
+from anju_edge.delivery.outbox import Outbox
 from anju_edge.devices import DeviceRegistry
-from anju_edge.outbox import Outbox
-from anju_edge.uplink import read_token
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
@@ -33,7 +33,7 @@ def cpu_temp_c() -> float | None:
         return None
 
 
-class HeartbeatSender:
+class HeartbeatSender(GatewayWorker):
     def __init__(
         self,
         config: EdgeConfig,
@@ -41,13 +41,19 @@ class HeartbeatSender:
         devices: DeviceRegistry,
         detector_fps: Callable[[], float],
     ) -> None:
+        link = config.gateway
+        super().__init__(
+            "heartbeat",
+            link,
+            idle_s=link.heartbeat_s,
+            join_timeout_s=link.timeout_s + 2,
+            error_delay=lambda: link.heartbeat_s,
+        )
         self.config = config
         self.outbox = outbox
         self.devices = devices
         self.detector_fps = detector_fps
         self.started = time.monotonic()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.sent = 0
 
     def build(self) -> Heartbeat:
@@ -66,15 +72,6 @@ class HeartbeatSender:
             cpu_temp_c=cpu_temp_c(),
         )
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.config.gateway.timeout_s + 2)
-
     def send_once(self, client: httpx.Client) -> bool:
         token = read_token(self.config.token_path())
         if token is None:
@@ -84,7 +81,7 @@ class HeartbeatSender:
             resp = client.post(
                 "/api/v1/edge/heartbeat",
                 content=self.build().model_dump_json(),
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                headers=bearer(token),
             )
         except httpx.HTTPError as exc:
             _ratelog.warning("hb-net", "heartbeat not delivered: %s", type(exc).__name__)
@@ -100,12 +97,6 @@ class HeartbeatSender:
         self.sent += 1
         return True
 
-    def _run(self) -> None:
-        link = self.config.gateway
-        with httpx.Client(base_url=link.url, timeout=link.timeout_s) as client:
-            while not self._stop.is_set():
-                try:
-                    self.send_once(client)
-                except Exception:
-                    logger.exception("heartbeat failed")
-                self._stop.wait(link.heartbeat_s)
+    def work(self, client: httpx.Client) -> float:
+        self.send_once(client)
+        return self.config.gateway.heartbeat_s

@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 from ulid import ULID
 
 from anju_contracts import Alert, Severity
-from anju_edge.outbox import Outbox
+from anju_edge.delivery.outbox import Outbox
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from anju_contracts.alert import MAX_THUMBNAIL_BYTES
-from anju_edge.annotate import draw_detections, draw_zone, thumbnail_jpeg
+from anju_edge.camera.annotate import draw_detections, draw_zone, thumbnail_jpeg
 from anju_edge.detect.api import Detection
 
-REF = Path(__file__).resolve().parents[2] / "models" / "reference"
+REF = Path(__file__).resolve().parents[3] / "models" / "reference"
 
 
 def decoded(jpeg: bytes) -> np.ndarray:

@@ -1,0 +1,45 @@
+"""The box's recent alerts, their snapshots, and acknowledging or annotating one."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response, status
+from pydantic import Field
+
+from anju_contracts import WireModel
+from anju_edge.console.context import Ctx
+from anju_edge.console.session import User
+
+router = APIRouter()
+
+
+class NoteBody(WireModel):
+    note: str = Field(default="", max_length=500)
+
+
+@router.get("/api/alerts")
+def alerts(u: User, ctx: Ctx) -> list[dict[str, Any]]:
+    return ctx.store.recent_alerts(100)
+
+
+@router.get("/api/alerts/{alert_id}/snapshot.jpg")
+def snapshot(alert_id: str, u: User, ctx: Ctx) -> Response:
+    picture = ctx.store.snapshot_b64(alert_id)
+    if not picture:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no snapshot")
+    return Response(base64.b64decode(picture), media_type="image/jpeg")
+
+
+@router.post("/api/alerts/{alert_id}/{action}")
+def act(alert_id: str, action: str, body: NoteBody, u: User, ctx: Ctx) -> dict[str, Any]:
+    if action not in ("acknowledge", "note"):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="unknown action")
+    if action == "note" and not body.note.strip():
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="备注不能为空 / empty note"
+        )
+    if not ctx.store.has_alert(alert_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such alert")
+    return ctx.desk.act_on_alert(alert_id, action, u["username"], body.note)

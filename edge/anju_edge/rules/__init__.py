@@ -1,1 +1,0 @@
-"""Rules turn what the edge saw (gate events, tracked objects) into alert drafts."""

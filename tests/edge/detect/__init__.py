@@ -1,0 +1,1 @@
+"""Tests of anju_edge.detect."""
