@@ -14,14 +14,30 @@ ROOT = Path(__file__).resolve().parents[1]
 MAKEFILE = (ROOT / "Makefile").read_text("utf-8")
 
 
+# Nothing of an outer make (this suite runs under `make test`) or of its command line leaks in.
+OUTER = {
+    "MAKEFLAGS",
+    "MFLAGS",
+    "MAKELEVEL",
+    "MAKEOVERRIDES",
+    "ONCE",
+    "PORT",
+    "ARGS",
+    "VENV",
+    "PYTHON",
+}
+
+
 def make(*args: str, as_user: bool = False) -> subprocess.CompletedProcess[str]:
     """Run make with the project's Makefile on stdin; as_user drops root to nobody first."""
     drop = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-    cmd = [*(drop if as_user and os.geteuid() == 0 else []), "make", "-f", "-", *args]
+    cmd = [*(drop if as_user and os.geteuid() == 0 else []), "make", "--no-print-directory"]
+    env = {k: v for k, v in os.environ.items() if k not in OUTER}
     return subprocess.run(
-        cmd,
+        [*cmd, "-f", "-", *args],
         input=MAKEFILE,
         cwd=ROOT if not as_user else "/",
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,

@@ -85,14 +85,14 @@ mount_into_root() { # TYPE SOURCE TARGET [options]
 	MOUNTED+=("$target")
 }
 
-trap unmount_all EXIT
-trap 'exit 130' INT TERM
-
 exec 9>"$CACHE/$NAME.lock"
 flock -n 9 || {
 	say "another fresh-check uses $WORK; waiting for it"
 	flock 9
 }
+# Only the holder of the lock cleans up: the work root may be another run's until then.
+trap unmount_all EXIT
+trap 'exit 130' INT TERM
 
 # --- the Debian mirror this machine uses ---------------------------------------------------
 
