@@ -67,7 +67,7 @@ def run(
 
     Example: anju sim run --scenario normal-day --speed 1440 --broker mqtt://127.0.0.1:1883
     """
-    from anju.ratelog import setup_logging
+    from anju_common.ratelog import setup_logging
     from anju_sim.scenario import ScenarioRunner, load_scenario
 
     setup_logging("info")
