@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format bench models system-deps browser clean ansible-venv
+.PHONY: setup demo test lint format bench models system-deps browser clean ansible-venv arm-check
 
 setup: $(STAMP) system-deps
 
@@ -85,6 +85,12 @@ format: $(STAMP)
 
 bench: setup
 	$(PY) -m bench
+
+# The edge box's software on 64-bit ARM, emulated (as root): a Debian 12 arm64 root cached in
+# ~/.cache/anju/arm64, the aarch64 wheels, then models verify, check-config and an end-to-end
+# inside it. See docs/detection.md, "Proven on 64-bit ARM, emulated".
+arm-check: $(STAMP)
+	HOST_VENV=$(abspath $(VENV)) bash tests/machines/arm_check.sh
 
 # Rebuild the ONNX model from its npm source (x86_64 build machine; see models/README.md).
 models:
