@@ -60,11 +60,25 @@ unmount_under() {
 	done
 }
 
-# Processes whose root directory is our arm64 root: only this check starts any there.
+# A long step runs in the background while the script waits for it, so that INT and TERM
+# reach the trap at once (bash runs traps only between foreground commands).
+CHILD=
+interruptible() {
+	local rc=0
+	"$@" &
+	CHILD=$!
+	wait "$CHILD" || rc=$?
+	CHILD=
+	return "$rc"
+}
+
+# Processes whose root directory is our arm64 root (or the one being built): only this check
+# starts any there.
 stop_root_processes() {
-	local pids=() pid link
+	local pids=() pid link target
 	for link in /proc/[0-9]*/root; do
-		[ "$(readlink "$link" 2>/dev/null)" = "$ROOT" ] || continue
+		target=$(readlink "$link" 2>/dev/null) || continue
+		[ "$target" = "$ROOT" ] || [ "$target" = "$ROOT.new" ] || continue
 		pid=${link#/proc/}
 		pids+=("${pid%/root}")
 	done
@@ -89,8 +103,12 @@ remove_tree() {
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	[ -d "$ROOT" ] || exit "$rc"
+	if [ -n "$CHILD" ]; then
+		kill -TERM "$CHILD" 2>/dev/null || true
+		wait "$CHILD" 2>/dev/null || true
+	fi
 	stop_root_processes
+	unmount_under "$ROOT.new"
 	unmount_under "$ROOT"
 	if [ -d "$ROOT$RUN_IN_ROOT" ] && [ -z "$(mounts_under "$ROOT")" ]; then
 		rm -rf --one-file-system "$ROOT$RUN_IN_ROOT"
@@ -146,7 +164,7 @@ build_root() {
 	say "building the Debian 12 arm64 root in $ROOT (once; about 5 minutes)"
 	[ ! -e "$ROOT" ] || remove_tree "$ROOT"
 	[ ! -e "$ROOT.new" ] || remove_tree "$ROOT.new"
-	if ! debootstrap --arch=arm64 --variant=minbase --include="$ROOT_PACKAGES" \
+	if ! interruptible debootstrap --arch=arm64 --variant=minbase --include="$ROOT_PACKAGES" \
 		"$SUITE" "$ROOT.new" "$MIRROR" >"$LOGS/debootstrap.log" 2>&1; then
 		tail -n 30 "$LOGS/debootstrap.log" >&2
 		unmount_under "$ROOT.new"
@@ -237,7 +255,7 @@ install_in_root() {
 			cp -a "$WHEELS" "$ROOT$RUN_IN_ROOT/wheels"
 		in_root python3 -m venv "$VENV_IN_ROOT"
 		cp "$CONSTRAINTS" "$ROOT$RUN_IN_ROOT/constraints.txt"
-		in_root "$VENV_IN_ROOT/bin/pip" install --quiet --disable-pip-version-check --no-index \
+		interruptible in_root "$VENV_IN_ROOT/bin/pip" install --quiet --disable-pip-version-check --no-index \
 			--find-links "$RUN_IN_ROOT/wheels" --constraint "$RUN_IN_ROOT/constraints.txt" \
 			"$RUN_IN_ROOT/dist/$name" >"$LOGS/pip-install.log" 2>&1 || {
 			tail -n 20 "$LOGS/pip-install.log" >&2
@@ -322,14 +340,14 @@ main() {
 		      f" onnxruntime {onnxruntime.__version__} {onnxruntime.get_available_providers()}")
 	EOF
 	say "anju models verify (reference images; about 12 s each under emulation)"
-	in_root "$anju" models verify --models-dir "$RUN_IN_ROOT/models"
+	interruptible in_root "$anju" models verify --models-dir "$RUN_IN_ROOT/models"
 	local example
 	for example in "$ROOT$RUN_IN_ROOT"/examples/*.yaml; do
 		say "anju edge check-config examples/$(basename "$example")"
 		in_root "$anju" edge check-config "$RUN_IN_ROOT/examples/$(basename "$example")"
 	done
 	say "end-to-end: Mosquitto and the edge on arm64, the gateway on this host"
-	"$HOST_VENV/bin/python" "$REPO/tests/machines/arm_e2e.py" --root "$ROOT" \
+	interruptible "$HOST_VENV/bin/python" "$REPO/tests/machines/arm_e2e.py" --root "$ROOT" \
 		--venv "$VENV_IN_ROOT" --run-dir "$RUN_IN_ROOT" --logs "$LOGS" ${EMULATED:+--qemu-cpu "$ARM_CPU"}
 }
 

@@ -348,6 +348,8 @@ def main() -> int:
     parser.add_argument("--logs", type=Path, required=True, help="Where the logs are kept.")
     parser.add_argument("--qemu-cpu", help="QEMU_CPU for the emulated commands (none: native).")
     args = parser.parse_args()
+    # Stopped by arm_check.sh's trap: leave through the finally blocks, which stop what we started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     logging.basicConfig(level=logging.INFO, format="[arm-e2e %(relativeCreated)6.0fms] %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     root = Root(args.root.resolve(), args.venv, args.run_dir, args.qemu_cpu)
