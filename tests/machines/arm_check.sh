@@ -161,7 +161,7 @@ build_root() {
 		say "arm64 root: cached in $ROOT"
 		return
 	fi
-	say "building the Debian 12 arm64 root in $ROOT (once; about 5 minutes)"
+	say "building the Debian 12 arm64 root in $ROOT (once; 6-10 minutes)"
 	[ ! -e "$ROOT" ] || remove_tree "$ROOT"
 	[ ! -e "$ROOT.new" ] || remove_tree "$ROOT.new"
 	if ! interruptible debootstrap --arch=arm64 --variant=minbase --include="$ROOT_PACKAGES" \
@@ -339,7 +339,7 @@ main() {
 		      f" numpy {numpy.__version__}, opencv {cv2.__version__},"
 		      f" onnxruntime {onnxruntime.__version__} {onnxruntime.get_available_providers()}")
 	EOF
-	say "anju models verify (reference images; about 12 s each under emulation)"
+	say "anju models verify (8 reference images; 20-40 s each under emulation)"
 	interruptible in_root "$anju" models verify --models-dir "$RUN_IN_ROOT/models"
 	local example
 	for example in "$ROOT$RUN_IN_ROOT"/examples/*.yaml; do
