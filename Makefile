@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test lint format bench models system-deps test-deps browser clean \
-	ansible-venv installer-deps fresh-check
+	ansible-venv installer-deps fresh-check arm-check
 
 # Debian packages the targets need, each with a shell test that passes when it is there. A
 # fresh Debian 12 / Ubuntu 24.04 / Raspberry Pi OS lacks them: python3-venv (`python3 -m venv`
@@ -108,6 +108,12 @@ format: $(STAMP)
 
 bench: setup
 	$(PY) -m bench
+
+# The edge box's software on 64-bit ARM, emulated (as root): a Debian 12 arm64 root cached in
+# ~/.cache/anju/arm64, the aarch64 wheels, then models verify, check-config and an end-to-end
+# inside it. See docs/detection.md, "Proven on 64-bit ARM, emulated".
+arm-check: $(STAMP)
+	HOST_VENV=$(abspath $(VENV)) bash tests/machines/arm_check.sh
 
 # Rebuild the ONNX model from its npm source (x86_64 build machine; see models/README.md).
 models:
