@@ -31,6 +31,7 @@ from anju_edge.delivery.sync import EdgeSyncClient
 from anju_edge.delivery.uplink import Uplink
 from anju_edge.detect.onnx_detector import load_detector
 from anju_edge.devices import DeviceRegistry
+from anju_edge.gate.clock import ClockCheck
 from anju_edge.gate.rules import GateRules
 from anju_edge.gate.watchlist import WatchlistMatcher
 from anju_edge.gate.worker import QUEUE_SIZE, GateWorker
@@ -69,7 +70,12 @@ class EdgeService:
         self.gate_rules = GateRules(config.gate_rules, watchlist=self.watchlist)
         self.gate_events: queue.Queue[GateEventIn] = queue.Queue(QUEUE_SIZE)
         self.gate = GateWorker(
-            self.gate_events, self.gate_rules, self.sink.raise_alert, self.devices.offline_drafts
+            self.gate_events,
+            self.gate_rules,
+            self.sink.raise_alert,
+            self.devices.offline_drafts,
+            clock=ClockCheck(config.clock_skew_s),
+            dead_letter=self.outbox.dead_message,
         )
         # The door.
         self.router = MessageRouter(

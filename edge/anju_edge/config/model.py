@@ -210,6 +210,15 @@ class EdgeConfig(Strict):
     )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     metrics_port: int = Field(default=9108, ge=0, le=65535, description="Prometheus port (0: off).")
+    clock_skew_s: float = Field(
+        default=600.0,
+        ge=1,
+        le=86_400,
+        description=(
+            "A device time further than this from the box's clock is replaced by the box's "
+            "receive time (kept as device_ts) and raises one clock_skew warning."
+        ),
+    )
     broker: BrokerConfig = Field(default_factory=BrokerConfig, description="Local Mosquitto.")
     gateway: GatewayLink = Field(description="The precinct gateway this box reports to.")
     outbox: OutboxConfig = Field(default_factory=OutboxConfig, description="Alert queue on disk.")

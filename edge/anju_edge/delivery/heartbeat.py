@@ -66,6 +66,7 @@ class HeartbeatSender(GatewayWorker):
             queue_depth=self.outbox.depth(),
             oldest_unsent_age_s=round(age, 1) if age is not None else None,
             shed_total=self.outbox.shed_total(),
+            dead_letters_total=self.outbox.dead_letters_total(),
             devices=self.devices.health(),
             detector_fps=round(self.detector_fps(), 2),
             disk_free_bytes=shutil.disk_usage(self.config.data_dir).free,
