@@ -22,7 +22,7 @@ from prometheus_client import start_http_server
 
 from anju_contracts import Alert, GateCommand
 from anju_contracts.topics import Channel, edge, edge_subscriptions, gate
-from anju_edge.alerts import AlertSink
+from anju_edge.alerts import AlertDraft, AlertSink
 from anju_edge.camera.pipeline import DetectionPipeline
 from anju_edge.config import EdgeConfig
 from anju_edge.delivery.heartbeat import HeartbeatSender
@@ -37,6 +37,8 @@ from anju_edge.gate.watchlist import WatchlistMatcher
 from anju_edge.gate.worker import QUEUE_SIZE, GateWorker
 from anju_edge.ingest import FrameSink, GateEventIn, MessageRouter
 from anju_edge.mqtt_link import MqttLink
+from anju_edge.state.keeper import DeviceStateKeeper
+from anju_edge.state.store import DeviceStateStore
 
 if TYPE_CHECKING:
     from anju_edge.console.component import GateConsole
@@ -61,6 +63,10 @@ class EdgeService:
         self.sink.add_listener(lambda _alert: self.uplink.notify())
         self.sink.add_listener(self._publish_alert)
         self.devices = DeviceRegistry(config)
+        # Supervision state survives a restart: an outage is not reported twice.
+        self.device_state = DeviceStateStore(config.data_dir / "state.sqlite3")
+        self.devices.restore(self.device_state.load())
+        self.device_keeper = DeviceStateKeeper(self.device_state, self.devices.changed)
         # Watchlist and staff from the gateway, kept on disk for when the uplink is down.
         self.sync = EdgeSyncClient(
             config.gateway, config.token_path(), config.data_dir, config.compound_id
@@ -73,7 +79,7 @@ class EdgeService:
             self.gate_events,
             self.gate_rules,
             self.sink.raise_alert,
-            self.devices.offline_drafts,
+            self._due_drafts,
             clock=ClockCheck(config.clock_skew_s),
             dead_letter=self.outbox.dead_message,
         )
@@ -134,6 +140,11 @@ class EdgeService:
         self.sink.add_listener(console.enqueue)
         return console
 
+    def _due_drafts(self, now: float) -> list[AlertDraft]:
+        # The previous round's drafts are committed by now: save the state that led to them.
+        self.device_keeper.save()
+        return self.devices.offline_drafts(now)
+
     def set_frame_sink(self, sink: FrameSink) -> None:
         self.router.frame_sink = sink
 
@@ -161,6 +172,8 @@ class EdgeService:
         for component in reversed(self.components):
             component.stop()
         self.uplink.stop()
+        self.device_keeper.save()
+        self.device_state.close()
         self.outbox.close()
         logger.info("edge service stopped")
 

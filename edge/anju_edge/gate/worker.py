@@ -199,7 +199,12 @@ class GateWorker:
         heapq.heappush(self._retries, pending)
 
     def _supervise(self, now: float) -> None:
-        drafts, self._drafts = [*self._drafts, *self.due_drafts(now)], []
+        try:
+            due = list(self.due_drafts(now))
+        except Exception:
+            logger.exception("device supervision failed")
+            due = []
+        drafts, self._drafts = [*self._drafts, *due], []
         for draft in drafts:
             try:
                 self.raise_alert(draft)
