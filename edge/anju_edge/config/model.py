@@ -199,6 +199,20 @@ class DetectorConfig(Strict):
 class ConsoleConfig(Strict):
     host: str = Field(default="127.0.0.1", description="Address of the gate console.")
     port: int = Field(default=8081, ge=0, le=65535, description="Gate console port (0: off).")
+    visitor_max_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 31,
+        description="Longest a visitor pass may be valid; a later valid_until is refused.",
+    )
+    trusted_proxy: str | None = Field(
+        default=None,
+        max_length=200,
+        description=(
+            "Address(es) of a reverse proxy in front of the console (comma-separated): only "
+            "then is X-Forwarded-For believed. Unset: the peer's address is the client's."
+        ),
+    )
 
 
 class EdgeConfig(Strict):
