@@ -108,6 +108,9 @@ class EdgeService:
             config, self.outbox, self.devices, lambda: pipeline.fps if pipeline else 0.0
         )
         self.components.append(self.heartbeat)
+        # A delivered heartbeat or sync proves the gateway is back: the uplink stops waiting.
+        self.heartbeat.on_reachable.append(self.uplink.kick)
+        self.sync.on_reachable.append(self.uplink.kick)
         self.console = self._gate_console()
         if self.console is not None:
             self.components.append(self.console)
@@ -137,6 +140,7 @@ class EdgeService:
             send_command=self._send_gate_command,
         )
         self.gate.listeners.append(console.enqueue)
+        self.heartbeat.on_reachable.append(console.sender.kick)
         self.sink.add_listener(console.enqueue)
         return console
 
