@@ -17,7 +17,10 @@ Ident = Annotated[str, StringConstraints(pattern=IDENT_PATTERN)]
 def _require_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp needs a UTC offset, e.g. 2026-11-23T03:00:00.000Z")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it
+        raise ValueError("timestamp out of range in UTC") from None
 
 
 def format_ts(value: datetime) -> str:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from ulid import ULID
 
@@ -35,20 +33,16 @@ class AlertDraft:
     objects: tuple[DetectedObject, ...] = ()
     details: dict[str, DetailValue] = field(default_factory=dict)
     snapshot_jpeg: bytes | None = None
-    # Makes the alert id a function of its source event (e.g. gate, seq, time), so an event
-    # delivered twice (a crash before the broker got our ack) yields the same id: the outbox
-    # and the gateway then keep it once.
-    id_seed: str | None = None
-    seed_time: datetime | None = None
+    # Names the device event the alert comes from (gate, seq, the device's own time), so an
+    # event delivered twice (a crash before the broker got our ack) raises one alert: the
+    # outbox keeps the key with the alert, in the same transaction.
+    source_key: str | None = None
 
 
-def alert_id(compound_id: str, draft: AlertDraft) -> str:
-    if draft.id_seed is None:
-        return str(ULID())
-    when = draft.seed_time or utcnow()
-    millis = int(when.timestamp() * 1000).to_bytes(6, "big")
-    digest = hashlib.sha256(f"{compound_id}|{draft.kind.value}|{draft.id_seed}".encode()).digest()
-    return str(ULID.from_bytes(millis + digest[:10]))
+def alert_id() -> str:
+    """A ULID of the box's clock: ids sort in the order the box raised them, whatever a
+    device's clock says."""
+    return str(ULID())
 
 
 class AlertSink:
@@ -87,7 +81,7 @@ class AlertSink:
                 return None
             self._last[key] = now
         alert = Alert(
-            id=alert_id(self.compound_id, draft),
+            id=alert_id(),
             compound_id=self.compound_id,
             source_kind=draft.source_kind,
             source_id=draft.source_id,
@@ -104,13 +98,20 @@ class AlertSink:
             ),
         )
         try:
-            self.outbox.put(alert)
+            if draft.source_key is None:
+                self.outbox.put(alert)
+                earlier = None
+            else:
+                earlier = self.outbox.put_once(alert, f"{draft.kind.value}|{draft.source_key}")
         except Exception:
             # Not committed, so not raised: let the next occurrence try again at once.
             with self._lock:
                 if self._last.get(key) == now:
                     del self._last[key]
             raise
+        if earlier is not None:
+            logger.info("event %s already raised alert %s: not again", draft.source_key, earlier)
+            return None
         ALERTS_RAISED.labels(kind=alert.kind.value).inc()
         logger.info(
             "alert %s %s %s at %s",

@@ -8,6 +8,7 @@ import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from paho.mqtt.properties import Properties
 from pydantic import ValidationError
@@ -25,6 +26,7 @@ from anju_contracts import (
     parse_json_payload,
     parse_status,
     parse_topic,
+    utcnow,
 )
 from anju_edge.devices import DeviceRegistry
 from anju_edge.metrics import MESSAGES, QUEUE_DROPPED, REJECTED
@@ -40,6 +42,10 @@ class GateEventIn:
     arrived: float  # time.monotonic() at arrival, for latency
     ack: Callable[[], None] = field(default=lambda: None, compare=False)
     """Tells the broker we have it: call only once the event's alerts are committed."""
+    received: datetime = field(default_factory=utcnow)
+    """The box's clock when the event arrived: used instead of a device clock that is off."""
+    topic: str = ""
+    payload: bytes = b""  # as received, for the dead-letter table
 
 
 DEFERRED = object()
@@ -111,7 +117,8 @@ class MessageRouter:
             elif t.channel is Channel.event:
                 event = parse_json_payload(GateEvent, payload)
                 self.devices.seen("gate", t.device_id)
-                if not self._enqueue(GateEventIn(t.device_id, event, arrived, ack)):
+                item = GateEventIn(t.device_id, event, arrived, ack, utcnow(), topic, payload)
+                if not self._enqueue(item):
                     return None
                 MESSAGES.labels(channel=t.channel.value).inc()
                 return DEFERRED

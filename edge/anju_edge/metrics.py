@@ -27,6 +27,20 @@ UPLINK_FAILURES = Counter(
 UPLINK_DEAD = Counter(
     "anju_edge_uplink_dead_letters_total", "Alerts the gateway refused as invalid (kept aside)."
 )
+DEAD_LETTERS = Counter(
+    "anju_edge_dead_letters_total",
+    "Messages set aside after failing processing for good, and alerts the gateway refused "
+    "as invalid, by reason.",
+    ["reason"],
+)
+RETRYING = Gauge(
+    "anju_edge_gate_events_retrying",
+    "Gate events waiting to be tried again after a failure (not yet acknowledged).",
+)
+STORAGE_FAILING = Gauge(
+    "anju_edge_storage_failing",
+    "1 while committing to the outbox fails (disk full, database locked): events wait.",
+)
 QUEUE_DROPPED = Counter(
     "anju_edge_queue_dropped_total", "Work dropped because a queue was full, by queue.", ["queue"]
 )

@@ -22,7 +22,7 @@ from prometheus_client import start_http_server
 
 from anju_contracts import Alert, GateCommand
 from anju_contracts.topics import Channel, edge, edge_subscriptions, gate
-from anju_edge.alerts import AlertSink
+from anju_edge.alerts import AlertDraft, AlertSink
 from anju_edge.camera.pipeline import DetectionPipeline
 from anju_edge.config import EdgeConfig
 from anju_edge.delivery.heartbeat import HeartbeatSender
@@ -31,11 +31,14 @@ from anju_edge.delivery.sync import EdgeSyncClient
 from anju_edge.delivery.uplink import Uplink
 from anju_edge.detect.onnx_detector import load_detector
 from anju_edge.devices import DeviceRegistry
+from anju_edge.gate.clock import ClockCheck
 from anju_edge.gate.rules import GateRules
 from anju_edge.gate.watchlist import WatchlistMatcher
 from anju_edge.gate.worker import QUEUE_SIZE, GateWorker
 from anju_edge.ingest import FrameSink, GateEventIn, MessageRouter
 from anju_edge.mqtt_link import MqttLink
+from anju_edge.state.keeper import DeviceStateKeeper
+from anju_edge.state.store import DeviceStateStore
 
 if TYPE_CHECKING:
     from anju_edge.console.component import GateConsole
@@ -60,6 +63,10 @@ class EdgeService:
         self.sink.add_listener(lambda _alert: self.uplink.notify())
         self.sink.add_listener(self._publish_alert)
         self.devices = DeviceRegistry(config)
+        # Supervision state survives a restart: an outage is not reported twice.
+        self.device_state = DeviceStateStore(config.data_dir / "state.sqlite3")
+        self.devices.restore(self.device_state.load())
+        self.device_keeper = DeviceStateKeeper(self.device_state, self.devices.changed)
         # Watchlist and staff from the gateway, kept on disk for when the uplink is down.
         self.sync = EdgeSyncClient(
             config.gateway, config.token_path(), config.data_dir, config.compound_id
@@ -69,7 +76,12 @@ class EdgeService:
         self.gate_rules = GateRules(config.gate_rules, watchlist=self.watchlist)
         self.gate_events: queue.Queue[GateEventIn] = queue.Queue(QUEUE_SIZE)
         self.gate = GateWorker(
-            self.gate_events, self.gate_rules, self.sink.raise_alert, self.devices.offline_drafts
+            self.gate_events,
+            self.gate_rules,
+            self.sink.raise_alert,
+            self._due_drafts,
+            clock=ClockCheck(config.clock_skew_s),
+            dead_letter=self.outbox.dead_message,
         )
         # The door.
         self.router = MessageRouter(
@@ -96,6 +108,9 @@ class EdgeService:
             config, self.outbox, self.devices, lambda: pipeline.fps if pipeline else 0.0
         )
         self.components.append(self.heartbeat)
+        # A delivered heartbeat or sync proves the gateway is back: the uplink stops waiting.
+        self.heartbeat.on_reachable.append(self.uplink.kick)
+        self.sync.on_reachable.append(self.uplink.kick)
         self.console = self._gate_console()
         if self.console is not None:
             self.components.append(self.console)
@@ -125,8 +140,14 @@ class EdgeService:
             send_command=self._send_gate_command,
         )
         self.gate.listeners.append(console.enqueue)
+        self.heartbeat.on_reachable.append(console.sender.kick)
         self.sink.add_listener(console.enqueue)
         return console
+
+    def _due_drafts(self, now: float) -> list[AlertDraft]:
+        # The previous round's drafts are committed by now: save the state that led to them.
+        self.device_keeper.save()
+        return self.devices.offline_drafts(now)
 
     def set_frame_sink(self, sink: FrameSink) -> None:
         self.router.frame_sink = sink
@@ -155,6 +176,8 @@ class EdgeService:
         for component in reversed(self.components):
             component.stop()
         self.uplink.stop()
+        self.device_keeper.save()
+        self.device_state.close()
         self.outbox.close()
         logger.info("edge service stopped")
 

@@ -36,6 +36,15 @@ def test_offset_times_are_normalised_to_utc() -> None:
     assert json.loads(event.model_dump_json())["ts"] == "2026-11-23T03:00:00.000Z"
 
 
+@pytest.mark.parametrize("ts", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"])
+def test_times_that_leave_the_calendar_in_utc_are_refused(ts: str) -> None:
+    # Year 1 at +01:00 is year 0 in UTC: the conversion overflows. It used to raise
+    # OverflowError past the boundary instead of a refusal with a reason.
+    with pytest.raises(PayloadError) as info:
+        parse_json_payload(GateEvent, dump({**GOOD, "ts": ts}))
+    assert info.value.reason is RejectReason.schema
+
+
 @pytest.mark.parametrize(
     "payload,reason",
     [

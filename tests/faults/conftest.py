@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -17,8 +18,9 @@ from tests.support.servers import wait_until
 class GatePublisher:
     """A gate controller with a persistent session: its QoS 1 events survive broker restarts."""
 
-    def __init__(self, port: int, gate: str = "g1") -> None:
+    def __init__(self, port: int, gate: str = "g1", ts: datetime | None = None) -> None:
         self.topic = f"anju/c1/gate/{gate}/event"
+        self.ts = ts  # a fixed device time (a gate clock that is off), else the true time
         self.seq = 0
         self.connected = threading.Event()
         self.client = mqtt.Client(
@@ -36,7 +38,8 @@ class GatePublisher:
         infos = []
         for _ in range(n):
             self.seq += 1
-            event = GateEvent(seq=self.seq, ts=utcnow(), type=GateEventType.door_forced)
+            ts = self.ts or utcnow()
+            event = GateEvent(seq=self.seq, ts=ts, type=GateEventType.door_forced)
             infos.append(self.client.publish(self.topic, event.model_dump_json(), qos=1))
         for info in infos:
             info.wait_for_publish(30)

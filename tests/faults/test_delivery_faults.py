@@ -5,6 +5,7 @@ and runs on loopback only."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 from anju_contracts import utcnow
@@ -50,6 +51,31 @@ def test_kill_9_while_alerts_flow(tmp_path, broker, gateway, publisher: GatePubl
     finally:
         edge.stop()
     assert seqs == list(range(1, 302)), edge.log()  # every event once, none twice
+
+
+def test_kill_9_with_a_gate_clock_in_2099(tmp_path, broker, gateway) -> None:  # type: ignore[no-untyped-def]
+    # Alert ids follow the box's clock, so a redelivered event gets a new id: exactly-once
+    # rests on the source key (gate, seq, the gate's own time) committed with the alert.
+    publisher = GatePublisher(broker.port, ts=datetime(2099, 1, 1, tzinfo=UTC))
+    cfg = enrolled(tmp_path, broker.port, gateway)
+    edge = EdgeProcess(cfg, tmp_path).start()
+    try:
+        wait_edge_online(broker.port)
+        sender = threading.Thread(target=publisher.publish, args=(300,))
+        sender.start()
+        wait_until(
+            lambda: len(stored_seqs(gateway.db)) >= 40,
+            timeout=30,
+            message="alerts flowing before the kill",
+        )
+        edge.kill9()
+        sender.join(60)
+        edge.start()
+        seqs = wait_for_all(gateway.db, 300, timeout=60)
+    finally:
+        edge.stop()
+        publisher.close()
+    assert seqs == list(range(1, 301)), edge.log()
 
 
 def test_gateway_down_then_backlog_drains(tmp_path, broker, publisher: GatePublisher) -> None:  # type: ignore[no-untyped-def]

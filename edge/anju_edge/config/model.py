@@ -199,6 +199,20 @@ class DetectorConfig(Strict):
 class ConsoleConfig(Strict):
     host: str = Field(default="127.0.0.1", description="Address of the gate console.")
     port: int = Field(default=8081, ge=0, le=65535, description="Gate console port (0: off).")
+    visitor_max_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 31,
+        description="Longest a visitor pass may be valid; a later valid_until is refused.",
+    )
+    trusted_proxy: str | None = Field(
+        default=None,
+        max_length=200,
+        description=(
+            "Address(es) of a reverse proxy in front of the console (comma-separated): only "
+            "then is X-Forwarded-For believed. Unset: the peer's address is the client's."
+        ),
+    )
 
 
 class EdgeConfig(Strict):
@@ -210,6 +224,15 @@ class EdgeConfig(Strict):
     )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
     metrics_port: int = Field(default=9108, ge=0, le=65535, description="Prometheus port (0: off).")
+    clock_skew_s: float = Field(
+        default=600.0,
+        ge=1,
+        le=86_400,
+        description=(
+            "A device time further than this from the box's clock is replaced by the box's "
+            "receive time (kept as device_ts) and raises one clock_skew warning."
+        ),
+    )
     broker: BrokerConfig = Field(default_factory=BrokerConfig, description="Local Mosquitto.")
     gateway: GatewayLink = Field(description="The precinct gateway this box reports to.")
     outbox: OutboxConfig = Field(default_factory=OutboxConfig, description="Alert queue on disk.")

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from anju_edge.console.context import ConsoleContext
+from anju_edge.console.headers import SecurityHeaders
 from anju_edge.console.routes import alerts, auth, gates, live, visitors
 
 WEB = Path(__file__).resolve().parent / "web"
@@ -27,4 +28,5 @@ def create_console_app(context: ConsoleContext) -> FastAPI:
     app.mount("/static", StaticFiles(directory=WEB), name="static")
     for module in (auth, alerts, gates, visitors, live):
         app.include_router(module.router)
+    app.add_middleware(SecurityHeaders)
     return app

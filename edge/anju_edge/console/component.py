@@ -85,6 +85,11 @@ class GateConsole:
                 port=self.config.console.port,
                 log_level="warning",
                 access_log=False,
+                # uvicorn believes X-Forwarded-For from loopback by default: a local process
+                # could then pose as any address (and dodge the login limit). Only a proxy
+                # named in the config is believed.
+                proxy_headers=self.config.console.trusted_proxy is not None,
+                forwarded_allow_ips=self.config.console.trusted_proxy or "",
             )
         )
         self._server_thread = threading.Thread(

@@ -100,6 +100,13 @@ class Desk:
         self.hub.publish(Event("alert.updated", self.compound_id, {"id": alert_id, "by": username}))
         return {"action_id": payload.action_id}
 
+    def refuse_open(self, gate_id: str, username: str, reason: str, why: str) -> None:
+        """A door opening that was asked for and refused is audited too."""
+        self.store.record_door_open(
+            str(ULID()), gate_id, username, reason, format_ts(utcnow()), outcome=why
+        )
+        logger.warning("door %s opening by %s refused: %s", gate_id, username, why)
+
     def open_gate(self, gate_id: str, username: str, reason: str) -> str:
         command = GateCommand(
             command_id=str(ULID()), ts=utcnow(), issued_by=username, reason=reason

@@ -63,6 +63,12 @@ def m002_sessions(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_refused_door_opens(db: sqlite_utils.Database) -> None:
+    # Refused openings (the rate limit) are audited too; earlier rows were all sent.
+    db.execute("ALTER TABLE door_opens ADD COLUMN outcome TEXT NOT NULL DEFAULT 'sent'")
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -161,13 +167,20 @@ class ConsoleStore(ThreadLocalSQLite):
 
     # --- remote door openings (the audit) and visitor passes ---
     def record_door_open(
-        self, command_id: str, gate_id: str, username: str, reason: str, at: str
+        self,
+        command_id: str,
+        gate_id: str,
+        username: str,
+        reason: str,
+        at: str,
+        outcome: str = "sent",
     ) -> None:
+        """The audit of remote openings: ``sent``, or why it was refused (``rate_limited``)."""
         with self.write() as conn:
             conn.execute(
-                "INSERT INTO door_opens (command_id, gate_id, username, reason, at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (command_id, gate_id, username, reason, at),
+                "INSERT INTO door_opens (command_id, gate_id, username, reason, at, outcome) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (command_id, gate_id, username, reason, at, outcome),
             )
 
     def add_visitor(self, row: dict[str, str]) -> None:

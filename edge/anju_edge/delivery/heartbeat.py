@@ -55,6 +55,9 @@ class HeartbeatSender(GatewayWorker):
         self.detector_fps = detector_fps
         self.started = time.monotonic()
         self.sent = 0
+        # Called after each delivered heartbeat: proof the gateway is back, so the uplink
+        # need not sit out its backoff.
+        self.on_reachable: list[Callable[[], None]] = []
 
     def build(self) -> Heartbeat:
         age = self.outbox.oldest_age_s()
@@ -66,6 +69,7 @@ class HeartbeatSender(GatewayWorker):
             queue_depth=self.outbox.depth(),
             oldest_unsent_age_s=round(age, 1) if age is not None else None,
             shed_total=self.outbox.shed_total(),
+            dead_letters_total=self.outbox.dead_letters_total(),
             devices=self.devices.health(),
             detector_fps=round(self.detector_fps(), 2),
             disk_free_bytes=shutil.disk_usage(self.config.data_dir).free,
@@ -98,5 +102,7 @@ class HeartbeatSender(GatewayWorker):
         return True
 
     def work(self, client: httpx.Client) -> float:
-        self.send_once(client)
+        if self.send_once(client):
+            for callback in self.on_reachable:
+                callback()
         return self.config.gateway.heartbeat_s

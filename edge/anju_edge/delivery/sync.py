@@ -82,6 +82,7 @@ class EdgeSyncClient:
         self.backoff = Backoff(link.backoff_initial_s, max(link.backoff_max_s, link.sync_s))
         self.listeners: list[Callable[[EdgeSync], None]] = []
         self.synced = threading.Event()  # set after the first answer from the gateway
+        self.on_reachable: list[Callable[[], None]] = []  # after each answer (see heartbeat)
 
     def current(self) -> EdgeSync | None:
         with self._lock:
@@ -174,6 +175,7 @@ class EdgeSyncClient:
         if status == 304:
             self.backoff.reset()
             self.synced.set()
+            self._reachable()
             # Without long-poll, fall back to the configured interval.
             return 0 if params else self.link.sync_s
         if status != 200:
@@ -192,7 +194,15 @@ class EdgeSyncClient:
             return self.backoff.next_delay()
         self._apply(fresh, content)
         self.backoff.reset()
+        self._reachable()
         return 0 if self.wait_s else self.link.sync_s
+
+    def _reachable(self) -> None:
+        for callback in self.on_reachable:
+            try:
+                callback()
+            except Exception:
+                logger.exception("edge sync: a listener failed")
 
     def _apply(self, fresh: EdgeSync, raw: bytes) -> None:
         try:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from anju_contracts import AlertKind, GateEvent, GateEventType, SourceKind, WatchlistEntry
 from anju_contracts.alert import DetailValue
+from anju_contracts.common import format_ts
 from anju_edge.alerts import AlertDraft
 from anju_edge.config import GateRulesConfig
 
@@ -17,9 +19,20 @@ class GateRules:
         self.config = config
         self.watchlist = watchlist
 
-    def evaluate(self, gate_id: str, event: GateEvent) -> list[AlertDraft]:
+    def evaluate(
+        self,
+        gate_id: str,
+        event: GateEvent,
+        *,
+        source_key: str | None = None,
+        device_ts: datetime | None = None,
+    ) -> list[AlertDraft]:
+        """``source_key`` names the event for redelivery; ``device_ts`` is the gate's own time
+        when the box replaced it (see ``gate/clock.py``)."""
         cfg = self.config
         details: dict[str, DetailValue] = {"event_type": event.type.value, "seq": event.seq}
+        if device_ts is not None:
+            details["device_ts"] = format_ts(device_ts)
         if event.direction is not None:
             details["direction"] = event.direction.value
         simple = {
@@ -39,8 +52,7 @@ class GateRules:
                     source_id=gate_id,
                     cooldown_s=cfg.cooldown_s,
                     details=details,
-                    id_seed=f"{gate_id}|{event.seq}|{event.ts.isoformat()}",
-                    seed_time=event.ts,
+                    source_key=source_key,
                 )
             ]
         if self.watchlist is not None and event.type in (
@@ -68,8 +80,7 @@ class GateRules:
                         dedup_key=entry.value,
                         cooldown_s=cfg.cooldown_s,
                         details=details,
-                        id_seed=f"{gate_id}|{event.seq}|{event.ts.isoformat()}",
-                        seed_time=event.ts,
+                        source_key=source_key,
                     )
                 ]
         return []

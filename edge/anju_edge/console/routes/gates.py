@@ -46,6 +46,7 @@ def open_gate(gate_id: str, body: OpenBody, u: User, ctx: Ctx) -> dict[str, Any]
     if gate_id not in {g.id for g in ctx.config.gates}:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such gate")
     if not ctx.door_limit.acquire(u["username"]):
+        ctx.desk.refuse_open(gate_id, u["username"], body.reason, "rate_limited")
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             detail="开门过于频繁 / too many door openings, wait a minute",

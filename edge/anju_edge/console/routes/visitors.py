@@ -40,6 +40,19 @@ def add_visitor(body: VisitorBody, u: User, ctx: Ctx) -> dict[str, Any]:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, detail="valid_until needs a time zone"
         )
+    now = utcnow()
+    if body.valid_until <= now:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail="有效期已过 / valid_until is in the past",
+        )
+    max_hours = ctx.config.console.visitor_max_hours
+    if body.valid_until - now > timedelta(hours=max_hours):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"访客通行证最长 {max_hours:g} 小时 / a visitor pass lasts at most "
+            f"{max_hours:g} hours",
+        )
     if not valid_phone(body.phone):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="手机号无效 / bad phone")
     try:
