@@ -86,6 +86,14 @@ class EdgeService:
         if self.pipeline is not None:
             self.components.append(self.pipeline)
             self.set_frame_sink(self.pipeline.submit)
+        # RTSP and HTTP snapshot cameras: readers hand decoded frames to the same slots.
+        from anju_edge.camera.sources import CameraSources
+
+        self.sources = CameraSources(
+            config, self.devices, self.sink, self.pipeline.submit_image if self.pipeline else None
+        )
+        if self.sources.active:
+            self.components.append(self.sources)
         pipeline = self.pipeline
         self.heartbeat = HeartbeatSender(
             config, self.outbox, self.devices, lambda: pipeline.fps if pipeline else 0.0

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from anju_contracts import Severity
 from anju_contracts.common import Ident
+from anju_edge.config.sources import CameraSource, MqttSource
 
 
 class Strict(BaseModel):
@@ -148,6 +149,10 @@ class CameraConfig(Strict):
     )
     rules: list[CameraRule] = Field(default_factory=list, description="What raises alerts.")
     offline_severity: Severity = Field(default=Severity.normal, description="Camera offline alert.")
+    source: CameraSource = Field(
+        default_factory=MqttSource,
+        description="Where frames come from: mqtt (default), rtsp or http_snapshot.",
+    )
 
     @model_validator(mode="after")
     def _rules_name_known_zones(self) -> CameraConfig:
