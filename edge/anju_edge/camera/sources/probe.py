@@ -58,12 +58,11 @@ def probe_rtsp(cam_id: str, source: RtspSource, data_dir: Path) -> ProbeResult:
         return ProbeResult(cam_id, failure.state, f"{source.url}: {failure.reason}")
     if not decoded:
         return ProbeResult(cam_id, DeviceState.offline, f"{source.url}: no frame in {PROBE_S:g} s")
-    key = (
-        f"key frame every {keys.frames} frames"
-        + (f" ({keys.seconds:.1f} s)" if keys.seconds else "")
-        if keys.frames
-        else f"no second key frame within {PROBE_S:g} s"
-    )
+    if keys.frames:
+        seconds = keys.seconds or (keys.frames / float(rate) if rate else None)
+        key = f"key frame every {keys.frames} frames" + (f" ({seconds:.1f} s)" if seconds else "")
+    else:
+        key = f"no second key frame within {PROBE_S:g} s"
     fps = f"{float(rate):g} fps" if rate else "unknown fps"
     return ProbeResult(
         cam_id,
