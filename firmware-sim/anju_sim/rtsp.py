@@ -49,12 +49,13 @@ class RtspCamera:
     def __init__(
         self,
         device_id: str,
-        first_image: bytes,
+        first_image: bytes | Path,
         *,
         fps: int = 5,
         gop: int = 5,
         width: int = 640,
         height: int = 360,
+        bitrate: int = 1024,
         auth: Literal["none", "digest", "basic"] = "none",
         user: str = "anju",
         password: str | None = None,
@@ -63,11 +64,13 @@ class RtspCamera:
     ) -> None:
         self.device_id = device_id
         self.fps, self.gop, self.width, self.height = fps, gop, width, height
+        self.bitrate = bitrate
         self.auth, self.user, self.path = auth, user, path
         self.port = port or free_port()
         self._dir = tempfile.TemporaryDirectory(prefix=f"anju-rtsp-{device_id}-")
         self._n = 0
-        self._image = self._write(first_image)
+        # bytes: one picture; a Path: a folder of JPEGs played as a looped video.
+        self._image = first_image if isinstance(first_image, Path) else self._write(first_image)
         self._password_file: Path | None = None
         self.credentials_file: Path | None = None
         if auth != "none":
@@ -94,6 +97,11 @@ class RtspCamera:
             source["credentials"] = str(self.credentials_file)
         return {**source, **extra}
 
+    def play_folder(self, folder: Path) -> None:
+        """Play the JPEGs of ``folder`` as a looped video, one per frame."""
+        self._image = folder
+        self._send(f"image {folder}")
+
     def _write(self, jpeg: bytes) -> Path:
         self._n += 1
         path = Path(self._dir.name) / f"frame-{self._n}.jpg"
@@ -105,6 +113,7 @@ class RtspCamera:
             SYSTEM_PYTHON, str(SERVER), "--port", str(self.port), "--path", self.path,
             "--image", str(self._image), "--fps", str(self.fps), "--gop", str(self.gop),
             "--width", str(self.width), "--height", str(self.height), "--auth", self.auth,
+            "--bitrate", str(self.bitrate),
             "--user", self.user,
         ]  # fmt: skip
         if self._password_file is not None:

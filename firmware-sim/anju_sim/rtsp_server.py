@@ -8,7 +8,7 @@ gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly``), so it imports nothing of
 Like a real camera it overlays a running clock (so a still scene still changes a little), and
 it can misbehave on command. Commands, one per line on stdin:
 
-- ``image PATH``: show this JPEG from now on,
+- ``image PATH``: show this JPEG from now on (a folder of JPEGs: play them as a looped video),
 - ``mode normal`` / ``mode stall`` (keeps the session, sends nothing) / ``mode freeze`` (the
   same picture over and over, clock stopped),
 - ``quit``.
@@ -20,6 +20,7 @@ so it never appears on a command line.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 
@@ -34,12 +35,27 @@ from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 class Camera:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        with open(args.image, "rb") as f:
-            self.jpeg = f.read()
+        # A folder of JPEGs plays as a looped video (one picture per frame); a file stays put.
+        self.loop = self._load(args.image)
+        self.jpeg = self.loop[0]
+        self.index = 0
         self.mode = "normal"
         self.sources: list[Gst.Element] = []
         self.overlays: list[Gst.Element] = []
         self.lock = threading.Lock()
+
+    @staticmethod
+    def _load(path: str) -> list[bytes]:
+        if os.path.isdir(path):
+            names = sorted(n for n in os.listdir(path) if n.endswith(".jpg"))
+            paths = [os.path.join(path, n) for n in names]
+        else:
+            paths = [path]
+        out = []
+        for p in paths:
+            with open(p, "rb") as f:
+                out.append(f.read())
+        return out
 
     def launch(self) -> str:
         a = self.args
@@ -71,6 +87,9 @@ class Camera:
 
     def push(self) -> bool:
         with self.lock:
+            if self.mode == "normal" and len(self.loop) > 1:
+                self.index = (self.index + 1) % len(self.loop)
+                self.jpeg = self.loop[self.index]
             if self.mode != "stall":
                 for src in self.sources:
                     src.emit("push-buffer", Gst.Buffer.new_wrapped(self.jpeg))
@@ -79,10 +98,9 @@ class Camera:
     def command(self, line: str) -> None:
         word, _, arg = line.strip().partition(" ")
         if word == "image" and self.mode != "freeze":
-            with open(arg, "rb") as f:
-                data = f.read()
+            loop = self._load(arg)
             with self.lock:
-                self.jpeg = data
+                self.loop, self.index, self.jpeg = loop, 0, loop[0]
         elif word == "mode" and arg in ("normal", "stall", "freeze"):
             with self.lock:
                 self.mode = arg

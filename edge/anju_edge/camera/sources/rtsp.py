@@ -127,8 +127,12 @@ class RtspReader:
         data_dir: Path,
         supervisor: Supervisor,
         out: FrameOut | None,
+        key_frames: bool | None = None,
     ) -> None:
+        """``key_frames``: None decides from the measured key-frame interval (benchmarks force
+        True or False)."""
         self.camera_id = camera_id
+        self.key_frames = key_frames
         self.source = source
         self.data_dir = data_dir
         self.supervisor = supervisor
@@ -186,9 +190,9 @@ class RtspReader:
                     self.key_only = True
                     codec.skip_frame = "NONKEY"
                     logger.info(
-                        "camera %s: decoding key frames only (one every %d frames)",
+                        "camera %s: decoding key frames only (one every %s frames)",
                         self.camera_id,
-                        keys.frames,
+                        keys.frames or "?",
                     )
                 if self.key_only and not packet.is_keyframe:
                     continue
@@ -205,6 +209,8 @@ class RtspReader:
 
     def _key_frames_suffice(self, keys: KeyFrames, rate: float) -> bool:
         """Key frames alone come often enough for the configured fps."""
+        if self.key_frames is not None:
+            return self.key_frames
         if keys.frames is None:
             return False
         seconds = keys.seconds if keys.seconds else keys.frames / rate
