@@ -16,7 +16,7 @@ from anju_edge.service import EdgeService
 from tests.support.cameras import http_camera, rtsp_camera
 from tests.support.servers import edge_config, start_edge, wait_until
 
-GRACE_S = 1.0
+GRACE_S = 3.0
 
 
 def start(tmp_path: Path, broker: Any, source: dict[str, Any]) -> tuple[EdgeService, list[Alert]]:
@@ -66,7 +66,7 @@ def test_rtsp_camera_killed_goes_offline_and_comes_back(tmp_path, broker):  # ty
 
 def test_rtsp_stall_and_freeze_raise_their_alerts(tmp_path, broker):  # type: ignore[no-untyped-def]
     with rtsp_camera() as cam:
-        source = cam.source_config(fps=2, timeout_s=3, frozen_after_s=3)
+        source = cam.source_config(fps=2, timeout_s=2, frozen_after_s=3)
         edge, alerts = start(tmp_path, broker, source)
         try:
             wait_until(lambda: state(edge) is DeviceState.online, 15, message="camera online")
