@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format bench models models-int8 system-deps browser clean ansible-venv
+.PHONY: setup demo test lint format bench models models-int8 system-deps browser gstreamer clean ansible-venv
 
 setup: $(STAMP) system-deps
 
@@ -35,6 +35,21 @@ browser:
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk) >/dev/null; \
 	else \
 		echo "chromium is missing: run 'sudo apt-get install -y chromium fonts-noto-cjk'"; exit 1; \
+	fi
+
+# GStreamer's RTSP server from Debian for the simulated RTSP camera (anju_sim/rtsp_server.py runs
+# with the system python3, whose PyGObject comes from Debian); x264 is in plugins-ugly.
+GST_PACKAGES := python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-tools
+
+gstreamer:
+	@if /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0')" 2>/dev/null \
+		&& gst-inspect-1.0 x264enc >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's GStreamer RTSP server"; \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(GST_PACKAGES)) >/dev/null; \
+	else \
+		echo "the RTSP tests will skip: run 'sudo apt-get install -y $(GST_PACKAGES)'"; \
 	fi
 
 # The installer's tools (deploy/ansible), kept out of the project's venv; systemd-analyze for
@@ -71,7 +86,7 @@ $(ANSIBLE_STAMP): deploy/ansible/requirements-dev.txt
 demo: setup
 	$(VENV)/bin/anju demo
 
-test: setup browser ansible-venv
+test: setup browser gstreamer ansible-venv
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -83,7 +98,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: setup
+bench: setup gstreamer
 	$(PY) -m bench
 
 # Rebuild the ONNX model from its npm source (x86_64 build machine; see models/README.md), then

@@ -7,7 +7,7 @@ broker; the gate console (``console/``) listens to both paths.
 
 Threads: paho's network thread (parse and hand on only), the rules worker (gate events and
 device supervision), the uplink worker, plus the threads of the components (sync, detection,
-heartbeat, gate console) listed in ``components``.
+pulled camera sources, heartbeat, gate console) listed in ``components``.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from anju_edge.ingest import FrameSink, GateEventIn, MessageRouter
 from anju_edge.mqtt_link import MqttLink
 
 if TYPE_CHECKING:
+    from anju_edge.camera.sources import CameraSources
     from anju_edge.console.component import GateConsole
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,9 @@ class EdgeService:
         if self.pipeline is not None:
             self.components.append(self.pipeline)
             self.set_frame_sink(self.pipeline.submit)
+        self.sources = self._camera_sources()
+        if self.sources is not None:
+            self.components.append(self.sources)
         pipeline = self.pipeline
         self.heartbeat = HeartbeatSender(
             config, self.outbox, self.devices, lambda: pipeline.fps if pipeline else 0.0
@@ -112,6 +116,17 @@ class EdgeService:
             logger.error("camera detection disabled: %s", exc)
             return None
         return DetectionPipeline(self.config, detector, self.sink)
+
+    def _camera_sources(self) -> CameraSources | None:
+        """RTSP and HTTP snapshot cameras: readers hand decoded frames to the same slots."""
+        if all(c.source.type == "mqtt" for c in self.config.cameras):
+            return None
+        from anju_edge.camera.sources import CameraSources  # PyAV (FFmpeg) only when pulled
+
+        pipeline = self.pipeline
+        return CameraSources(
+            self.config, self.devices, self.sink, pipeline.submit_image if pipeline else None
+        )
 
     def _gate_console(self) -> GateConsole | None:
         if not self.config.console.port:

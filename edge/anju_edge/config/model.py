@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from anju_contracts import Severity
 from anju_contracts import WireModel as Strict  # the one strict base: extra="forbid", frozen
 from anju_contracts.common import Ident
+from anju_edge.config.sources import CameraSource, MqttSource
 
 Point = tuple[Annotated[float, Field(ge=0.0, le=1.0)], Annotated[float, Field(ge=0.0, le=1.0)]]
 Polygon = Annotated[list[Point], Field(min_length=3, max_length=64)]
@@ -144,6 +145,10 @@ class CameraConfig(Strict):
     )
     rules: list[CameraRule] = Field(default_factory=list, description="What raises alerts.")
     offline_severity: Severity = Field(default=Severity.normal, description="Camera offline alert.")
+    source: CameraSource = Field(
+        default_factory=MqttSource,
+        description="Where frames come from: mqtt (default), rtsp or http_snapshot.",
+    )
 
     @model_validator(mode="after")
     def _rules_name_known_zones(self) -> CameraConfig:
