@@ -46,6 +46,13 @@ class AlertKind(StrEnum):
     device_offline = "device_offline"
     camera_frozen = "camera_frozen"
     edge_offline = "edge_offline"
+    # A device whose clock is off by more than the box allows (its events are taken at the
+    # box's time); raised once per device.
+    clock_skew = "clock_skew"
+    # A device that sends events but never said `online` on its status topic.
+    never_seen = "never_seen"
+    # Raised at the gateway when a box reports that it shed or dead-lettered data.
+    data_loss = "data_loss"
 
 
 class SourceKind(StrEnum):

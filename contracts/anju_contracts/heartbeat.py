@@ -23,6 +23,9 @@ class Heartbeat(Versioned):
     queue_depth: int = Field(ge=0, description="Alerts waiting in the outbox.")
     oldest_unsent_age_s: float | None = Field(default=None, ge=0)
     shed_total: int = Field(default=0, ge=0, description="Alerts shed by the disk quota.")
+    dead_letters_total: int = Field(
+        default=0, ge=0, description="Messages set aside after failing processing, so far."
+    )
     devices: list[DeviceHealth] = Field(default_factory=list, max_length=512)
     detector_fps: float = Field(default=0.0, ge=0)
     disk_free_bytes: int | None = Field(default=None, ge=0)

@@ -33,6 +33,10 @@ from tests.deploy.conftest import (
 )
 from tests.support.servers import wait_until
 
+# The first test pays for the session fixture: a whole playbook run (about a minute alone,
+# several on a machine busy with other work).
+pytestmark = pytest.mark.timeout(600)
+
 
 def owner(path: Path) -> tuple[str, str, str]:
     st = path.stat()
