@@ -6,87 +6,111 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format bench models models-int8 system-deps browser gstreamer clean ansible-venv
+.PHONY: setup demo test lint format bench models models-int8 system-deps test-deps browser \
+	gstreamer clean ansible-venv installer-deps fresh-check
 
-setup: $(STAMP) system-deps
+# Debian packages the targets need, each with a shell test that passes when it is there. A
+# fresh Debian 12 / Ubuntu 24.04 / Raspberry Pi OS lacks them: python3-venv (`python3 -m venv`
+# needs it), libatomic1 (Playwright's node driver), mosquitto, chromium and fonts-noto-cjk (the
+# browser tests; a CJK font so screenshots show Chinese), systemd (systemd-analyze) and nginx
+# (`nginx -t`) for the installer's checks. Only Debian's own packages, never a downloaded build.
+HAVE_python3-venv = $(PYTHON) -c 'import ensurepip'
+HAVE_libatomic1 = /sbin/ldconfig -p | grep -q 'libatomic\.so\.1 '
+HAVE_mosquitto = command -v mosquitto || [ -x /usr/sbin/mosquitto ]
+HAVE_chromium = command -v chromium
+HAVE_fonts-noto-cjk = [ -d /usr/share/fonts/opentype/noto ]
+HAVE_systemd = command -v systemd-analyze
+HAVE_nginx = [ -x /usr/sbin/nginx ]
+# GStreamer's RTSP server for the simulated RTSP cameras (anju_sim/rtsp_server.py runs with the
+# system python3, whose PyGObject comes from Debian); x264enc is in plugins-ugly.
+HAVE_python3-gi = /usr/bin/python3 -c 'import gi'
+HAVE_gir1.2-gst-rtsp-server-1.0 = /usr/bin/python3 -c \
+	"import gi; gi.require_version('GstRtspServer', '1.0')"
+HAVE_gstreamer1.0-tools = command -v gst-inspect-1.0
+HAVE_gstreamer1.0-plugins-base = gst-inspect-1.0 videoconvert
+HAVE_gstreamer1.0-plugins-good = gst-inspect-1.0 rtph264pay
+HAVE_gstreamer1.0-plugins-ugly = gst-inspect-1.0 x264enc
 
-$(STAMP): pyproject.toml
+DEBS_DEMO := python3-venv
+DEBS_BROWSER := chromium fonts-noto-cjk libatomic1
+DEBS_INSTALLER := python3-venv systemd nginx
+DEBS_TEST := python3-venv mosquitto $(DEBS_BROWSER) systemd nginx
+# Optional: without them the RTSP camera tests and bench skip.
+DEBS_GST := python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools gstreamer1.0-plugins-base \
+	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+
+# $(call debs,NEEDED,OPTIONAL,WHAT): as root, install the missing ones of both lists in one
+# apt-get, their services kept from starting (policy-rc.d); otherwise print the one apt-get
+# command and stop when one of NEEDED is missing (a missing OPTIONAL one is only named).
+define debs
+	@need=""; want=""; \
+	$(foreach p,$(1),{ $(HAVE_$(p)); } >/dev/null 2>&1 || need="$$need $(p)";) \
+	$(foreach p,$(2),{ $(HAVE_$(p)); } >/dev/null 2>&1 || want="$$want $(p)";) \
+	if [ -z "$$need$$want" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's$$need$$want ($(3)), services not started"; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then \
+			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
+			trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
+		fi; \
+		(apt-get update -q && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q$$need$$want) >/dev/null; \
+	elif [ -n "$$need" ]; then \
+		echo "$(3) needs Debian's$$need$$want: run 'sudo apt-get install -y$$need$$want'"; exit 1; \
+	else \
+		echo "$(3) would use Debian's$$want: run 'sudo apt-get install -y$$want'"; \
+	fi
+endef
+
+setup: system-deps $(STAMP)
+
+# The venv is made only after the packages it needs are there (order-only prerequisite).
+$(STAMP): pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Mosquitto from Debian when missing (as root); otherwise say the one command to run.
-system-deps:
-	@if command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		echo "installing Debian's mosquitto"; \
-		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto) >/dev/null; \
-	else \
-		echo "mosquitto is missing: run 'sudo apt-get install -y mosquitto' (the demo falls back to an embedded broker)"; \
-	fi
+# python3-venv, and Mosquitto when missing (the demo falls back to an embedded broker).
+system-deps: $(if $(filter test,$(MAKECMDGOALS)),test-deps)
+	$(call debs,$(DEBS_DEMO),mosquitto,make demo)
 
-# Debian's Chromium for the browser tests (never a downloaded browser build), and a CJK font
-# so screenshots show Chinese rather than empty boxes.
+# Everything `make test` needs, in one apt-get on a fresh machine.
+test-deps:
+	$(call debs,$(DEBS_TEST),$(DEBS_GST),make test)
+
+# Debian's Chromium for the browser tests, the CJK font and Playwright driver's libatomic1.
 browser:
-	@if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		echo "installing Debian's chromium and fonts-noto-cjk"; \
-		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk) >/dev/null; \
-	else \
-		echo "chromium is missing: run 'sudo apt-get install -y chromium fonts-noto-cjk'"; exit 1; \
-	fi
+	$(call debs,$(DEBS_BROWSER),,the browser tests)
 
-# GStreamer's RTSP server from Debian for the simulated RTSP camera (anju_sim/rtsp_server.py runs
-# with the system python3, whose PyGObject comes from Debian); x264 is in plugins-ugly.
-GST_PACKAGES := python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
-	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-tools
-
+# GStreamer's RTSP server (DEBS_GST) for the simulated RTSP cameras of the tests and bench.
 gstreamer:
-	@if /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0')" 2>/dev/null \
-		&& gst-inspect-1.0 x264enc >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		echo "installing Debian's GStreamer RTSP server"; \
-		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(GST_PACKAGES)) >/dev/null; \
-	else \
-		echo "the RTSP tests will skip: run 'sudo apt-get install -y $(GST_PACKAGES)'"; \
-	fi
+	$(call debs,,$(DEBS_GST),the RTSP camera tests)
 
 # The installer's tools (deploy/ansible), kept out of the project's venv; systemd-analyze for
-# the unit checks and nginx for `nginx -t` on the gateway's TLS site in tests/deploy. nginx is
-# installed with its service kept stopped (policy-rc.d), so no web server is left running.
+# the unit checks and nginx for `nginx -t` on the gateway's TLS site in tests/deploy (installed
+# with its service kept stopped, so no web server is left running).
 ANSIBLE_VENV ?= .venv-ansible
 ANSIBLE_STAMP := $(ANSIBLE_VENV)/.installed-stamp
 
 ansible-venv: $(ANSIBLE_STAMP)
-	@if command -v systemd-analyze >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		echo "installing Debian's systemd (for systemd-analyze)"; \
-		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q systemd) >/dev/null; \
-	else \
-		echo "systemd-analyze is missing: run 'sudo apt-get install -y systemd'"; exit 1; \
-	fi
-	@if [ -x /usr/sbin/nginx ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		echo "installing Debian's nginx (for nginx -t), its service not started"; \
-		if [ ! -e /usr/sbin/policy-rc.d ]; then \
-			printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
-			trap 'rm -f /usr/sbin/policy-rc.d' EXIT; \
-		fi; \
-		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx) >/dev/null; \
-	else \
-		echo "nginx is missing: run 'sudo apt-get install -y nginx'"; exit 1; \
-	fi
 
-$(ANSIBLE_STAMP): deploy/ansible/requirements-dev.txt
+$(ANSIBLE_STAMP): deploy/ansible/requirements-dev.txt | installer-deps
 	$(PYTHON) -m venv $(ANSIBLE_VENV)
 	$(ANSIBLE_VENV)/bin/pip install --quiet -r deploy/ansible/requirements-dev.txt
 	touch $(ANSIBLE_STAMP)
 
-demo: setup
-	$(VENV)/bin/anju demo
+installer-deps: $(if $(filter test,$(MAKECMDGOALS)),test-deps)
+	$(call debs,$(DEBS_INSTALLER),,the installer's checks)
 
-test: setup browser gstreamer ansible-venv
+# `make demo ONCE=1` exits once the demo alert has arrived (exit 1 when it did not);
+# `make demo PORT=8090` puts the gateway on another port; ARGS='...' passes anything else.
+DEMO_ARGS = $(if $(filter-out 0 no false,$(ONCE)),--once) $(if $(PORT),--port $(PORT)) $(ARGS)
+
+demo: setup
+	$(VENV)/bin/anju demo $(strip $(DEMO_ARGS))
+
+test: test-deps setup browser gstreamer ansible-venv
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -109,6 +133,11 @@ models:
 
 models-int8: $(STAMP)
 	$(PY) models/tools/quantize_int8.py
+
+# A blank Debian 12 (debootstrap minbase, cached outside the clone) runs `make demo ONCE=1` and
+# `make test` from a clean clone of HEAD, as a newcomer would (root; see tests/machines/).
+fresh-check:
+	bash tests/machines/fresh_check.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
