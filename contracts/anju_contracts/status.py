@@ -10,6 +10,8 @@ class DeviceState(StrEnum):
     offline = "offline"
     # The edge says 'stopped' on a clean shutdown; a crash leaves its last will 'offline'.
     stopped = "stopped"
+    # Only the edge reports this, for a camera it pulls from (RTSP, HTTP) that refuses its login.
+    auth_failed = "auth_failed"
 
 
 def parse_status(payload: bytes) -> DeviceState:

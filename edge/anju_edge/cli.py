@@ -46,16 +46,30 @@ def run(config: ConfigFile) -> None:
 @app.command("check-config")
 def check_config(
     file: Annotated[Path, typer.Argument(help="Edge config file (YAML).")],
+    probe: Annotated[
+        bool, typer.Option(help="Also try each RTSP/HTTP camera once (exit 1 if one fails).")
+    ] = False,
 ) -> None:
     """Validate a config file; exit 0 when valid, 2 with every problem and its key path when not.
 
-    Example: anju edge check-config /etc/anju/edge.yaml
+    With --probe, one line per camera: what it delivers (codec, size, fps, key-frame interval)
+    or exactly why not (offline, auth_failed), credentials masked.
+
+    Example: anju edge check-config /etc/anju/edge.yaml --probe
     """
     cfg = _load(file)
     typer.echo(
         f"ok: compound {cfg.compound_id}, {len(cfg.gates)} gate(s), {len(cfg.cameras)} camera(s), "
         f"{sum(len(c.rules) for c in cfg.cameras)} camera rule(s)"
     )
+    if probe:
+        from anju_edge.camera.sources.probe import probe_camera
+
+        results = [probe_camera(cam, cfg) for cam in cfg.cameras]
+        for result in results:
+            typer.echo(result.line())
+        if not all(r.ok for r in results):
+            raise typer.Exit(1)
 
 
 @app.command()

@@ -57,14 +57,17 @@ class DeviceRegistry:
     def known(self, kind: str, device_id: str) -> bool:
         return (kind, device_id) in self._devices
 
-    def update(self, kind: str, device_id: str, state: DeviceState) -> None:
+    def update(
+        self, kind: str, device_id: str, state: DeviceState, since: float | None = None
+    ) -> None:
+        """``since``: when the state really began (a stream's last frame), if known."""
         with self._lock:
             rec = self._devices.get((kind, device_id))
             if rec is None:
                 return
             if rec.state is not state:
                 rec.state = state
-                rec.since = time.monotonic()
+                rec.since = time.monotonic() if since is None else since
                 if state is DeviceState.online:
                     rec.alerted = False
                 self._changed.add((kind, device_id))

@@ -65,3 +65,11 @@ SYNC_UPDATES = Counter("anju_edge_sync_updates_total", "New watchlist/staff copi
 SYNC_FAILURES = Counter(
     "anju_edge_sync_failures_total", "Failed sync requests to the gateway, by reason.", ["reason"]
 )
+SOURCE_FRAMES = Counter(
+    "anju_edge_source_frames_total", "Frames handed on by RTSP/HTTP camera sources.", ["camera"]
+)
+SOURCE_FAILURES = Counter(
+    "anju_edge_source_failures_total",
+    "RTSP/HTTP camera sources that failed to open or stopped, by state.",
+    ["camera", "state"],
+)

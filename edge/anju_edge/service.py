@@ -7,7 +7,7 @@ broker; the gate console (``console/``) listens to both paths.
 
 Threads: paho's network thread (parse and hand on only), the rules worker (gate events and
 device supervision), the uplink worker, plus the threads of the components (sync, detection,
-heartbeat, gate console) listed in ``components``.
+pulled camera sources, heartbeat, gate console) listed in ``components``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from anju_edge.state.keeper import DeviceStateKeeper
 from anju_edge.state.store import DeviceStateStore
 
 if TYPE_CHECKING:
+    from anju_edge.camera.sources import CameraSources
     from anju_edge.console.component import GateConsole
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,9 @@ class EdgeService:
         if self.pipeline is not None:
             self.components.append(self.pipeline)
             self.set_frame_sink(self.pipeline.submit)
+        self.sources = self._camera_sources()
+        if self.sources is not None:
+            self.components.append(self.sources)
         pipeline = self.pipeline
         self.heartbeat = HeartbeatSender(
             config, self.outbox, self.devices, lambda: pipeline.fps if pipeline else 0.0
@@ -122,11 +126,22 @@ class EdgeService:
             return None
         det = self.config.detector
         try:
-            detector = load_detector(det.model, det.models_dir, det.threads)
+            detector = load_detector(det.model, det.models_dir, det.threads, det.precision)
         except (OSError, KeyError, ValueError) as exc:
             logger.error("camera detection disabled: %s", exc)
             return None
         return DetectionPipeline(self.config, detector, self.sink)
+
+    def _camera_sources(self) -> CameraSources | None:
+        """RTSP and HTTP snapshot cameras: readers hand decoded frames to the same slots."""
+        if all(c.source.type == "mqtt" for c in self.config.cameras):
+            return None
+        from anju_edge.camera.sources import CameraSources  # PyAV (FFmpeg) only when pulled
+
+        pipeline = self.pipeline
+        return CameraSources(
+            self.config, self.devices, self.sink, pipeline.submit_image if pipeline else None
+        )
 
     def _gate_console(self) -> GateConsole | None:
         if not self.config.console.port:

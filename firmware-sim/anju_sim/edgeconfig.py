@@ -33,9 +33,17 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def edge_fragment(scenario: Scenario, local_now: datetime | None = None) -> dict[str, Any]:
-    """The scenario's ``edge`` section; with ``local_now``, schedules moved to that time."""
+def edge_fragment(
+    scenario: Scenario,
+    local_now: datetime | None = None,
+    sources: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The scenario's ``edge`` section; with ``local_now``, schedules moved to that time; with
+    ``sources`` (`ScenarioRunner.camera_sources()`), each camera's RTSP or HTTP source."""
     fragment = copy.deepcopy(scenario.edge)
+    for cam in fragment.get("cameras", []):
+        if sources and cam["id"] in sources:
+            cam["source"] = sources[cam["id"]]
     if scenario.local_time is None or local_now is None:
         return fragment
     shift = local_now.hour * 60 + local_now.minute - _minutes(scenario.local_time)

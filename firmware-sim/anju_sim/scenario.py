@@ -10,16 +10,19 @@ import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import paho.mqtt.client as mqtt
 import yaml
+from paho.mqtt.enums import MQTTProtocolVersion
 from pydantic import BaseModel, ConfigDict, Field
 
 from anju_contracts import AlertKind, Direction, GateEventType, GateResult
 from anju_contracts.common import Ident
 from anju_sim.devices import SimCamera, SimDevice, SimGate
+from anju_sim.http_camera import HttpSnapshotCamera
 from anju_sim.plates import random_plate
+from anju_sim.rtsp import RtspCamera
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +74,10 @@ class Scenario(Strict):
     description: str = ""
     gates: list[Ident] = Field(default_factory=list)
     cameras: list[Ident] = Field(default_factory=list)
+    source: Literal["mqtt", "rtsp", "http_snapshot"] = Field(
+        default="mqtt",
+        description="How the cameras deliver: MQTT snapshots, an RTSP stream or HTTP snapshots.",
+    )
     edge: dict[str, Any] = Field(
         default_factory=dict, description="Edge config keys this scenario needs (gates, cameras)."
     )
@@ -158,13 +165,40 @@ class ScenarioRunner:
             g: SimGate(host, port, compound_id, g, scenario.clock_skew_s.get(g, 0.0), proto)
             for g in scenario.gates
         }
-        self.cameras = {
-            c: SimCamera(host, port, compound_id, c, scenario.clock_skew_s.get(c, 0.0), proto)
-            for c in scenario.cameras
+        self.cameras: dict[str, SimCamera | RtspCamera | HttpSnapshotCamera] = {
+            c: self._camera(c, host, port, compound_id, proto) for c in scenario.cameras
         }
-        self.devices: dict[str, SimDevice] = {**self.gates, **self.cameras}
+        self.devices: dict[str, SimDevice | RtspCamera | HttpSnapshotCamera] = {
+            **self.gates,
+            **self.cameras,
+        }
         self.crashed: set[str] = set()
         self.sent = 0
+
+    def _camera(
+        self, cam: str, host: str, port: int, compound_id: str, proto: MQTTProtocolVersion
+    ) -> SimCamera | RtspCamera | HttpSnapshotCamera:
+        if self.scenario.source == "mqtt":
+            skew = self.scenario.clock_skew_s.get(cam, 0.0)
+            return SimCamera(host, port, compound_id, cam, skew, proto)
+        # A pulled camera shows a picture from the start: the scenario's first one for it.
+        first = next(
+            (s.image for s in self.scenario.steps if isinstance(s, CameraStep) and s.camera == cam),
+            "plaza-empty.jpg",
+        )
+        if self.scenario.source == "rtsp":
+            return RtspCamera(cam, media(first))
+        return HttpSnapshotCamera(cam, media(first), auth="digest", password=f"sim-{cam}")
+
+    def camera_sources(self, fps: float = 2.0) -> dict[str, dict[str, Any]]:
+        """Edge ``source`` settings of the pulled cameras (RTSP, HTTP), by camera id."""
+        out: dict[str, dict[str, Any]] = {}
+        for cam_id, cam in self.cameras.items():
+            if isinstance(cam, RtspCamera):
+                out[cam_id] = cam.source_config(fps=fps)
+            elif isinstance(cam, HttpSnapshotCamera):
+                out[cam_id] = cam.source_config(interval_s=1.0 / fps)
+        return out
 
     def start_devices(self) -> None:
         for device in self.devices.values():
@@ -172,7 +206,9 @@ class ScenarioRunner:
 
     def stop_devices(self) -> None:
         for name, device in self.devices.items():
-            if name not in self.crashed:
+            if isinstance(device, RtspCamera | HttpSnapshotCamera):
+                device.close()  # also removes its picture and secrets files
+            elif name not in self.crashed:
                 device.stop()
 
     def timeline(self) -> list[Action]:

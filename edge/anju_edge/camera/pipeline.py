@@ -97,6 +97,11 @@ class DetectionPipeline:
         if camera_id in self.cameras:
             self.slots.put(Frame(camera_id, jpeg, meta, arrived))
 
+    def submit_image(self, camera_id: str, image: Image, arrived: float) -> None:
+        """A decoded BGR frame from a camera source's reader thread (never blocks)."""
+        if camera_id in self.cameras:
+            self.slots.put(Frame(camera_id, b"", SnapshotMeta(), arrived, image))
+
     # --- lifecycle ---
     def start(self) -> None:
         threads = [threading.Thread(target=self._prepare_loop, name="detector-prepare")]
@@ -154,6 +159,10 @@ class DetectionPipeline:
 
     # --- worker ---
     def decode(self, frame: Frame) -> Image | None:
+        if frame.image is not None:  # a copy: masks are drawn in place, thumbnails decode again
+            image = frame.image.copy()
+            apply_masks(image, self.cameras[frame.camera_id].config.masks)
+            return image
         try:
             # Scaled down while decoding as far as the model and the thumbnail allow; the
             # alert's thumbnail decodes the same way, so boxes and picture agree.

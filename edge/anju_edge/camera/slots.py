@@ -9,6 +9,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from anju_contracts import SnapshotMeta
 from anju_edge.metrics import FRAMES_DROPPED
 
@@ -19,6 +22,8 @@ class Frame:
     jpeg: bytes
     meta: SnapshotMeta
     arrived: float
+    # Already decoded (RTSP and HTTP sources, BGR): no JPEG round trip; jpeg is then empty.
+    image: npt.NDArray[np.uint8] | None = None
 
 
 class LatestFrameSlots:

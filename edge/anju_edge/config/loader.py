@@ -9,6 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from anju_edge.config.model import EdgeConfig
+from anju_edge.config.sources import mask_url
 
 
 class ConfigError(ValueError):
@@ -39,7 +40,8 @@ def _problem(err: dict[str, Any]) -> str:
         return f"{path}: required key is missing"
     got = err.get("input")
     shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
-    return f"{path}: {err['msg']} (got {shown[:60]})"
+    # A camera URL may carry a password: never echo it.
+    return f"{path}: {err['msg']} (got {mask_url(shown)[:60]})"
 
 
 def parse_config(data: object, source: str = "<config>") -> EdgeConfig:

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from anju_contracts import Severity
 from anju_contracts import WireModel as Strict  # the one strict base: extra="forbid", frozen
 from anju_contracts.common import Ident
+from anju_edge.config.sources import CameraSource, MqttSource
 
 Point = tuple[Annotated[float, Field(ge=0.0, le=1.0)], Annotated[float, Field(ge=0.0, le=1.0)]]
 Polygon = Annotated[list[Point], Field(min_length=3, max_length=64)]
@@ -144,6 +145,10 @@ class CameraConfig(Strict):
     )
     rules: list[CameraRule] = Field(default_factory=list, description="What raises alerts.")
     offline_severity: Severity = Field(default=Severity.normal, description="Camera offline alert.")
+    source: CameraSource = Field(
+        default_factory=MqttSource,
+        description="Where frames come from: mqtt (default), rtsp or http_snapshot.",
+    )
 
     @model_validator(mode="after")
     def _rules_name_known_zones(self) -> CameraConfig:
@@ -180,6 +185,10 @@ class GateRulesConfig(Strict):
 
 class DetectorConfig(Strict):
     model: str = Field(default="nanodet-m-416", description="Model name in models/manifest.yaml.")
+    precision: Literal["fp32", "int8"] = Field(
+        default="fp32",
+        description="int8: the quantized copy of the model from the manifest (see detection.md).",
+    )
     models_dir: Path | None = Field(
         default=None, description="Folder holding manifest.yaml (default: the installed models)."
     )

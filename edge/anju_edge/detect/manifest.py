@@ -75,6 +75,12 @@ class ModelEntry(Strict):
     licence: Licence
     recipe: Recipe
     reference: str | None = None
+    precision: Literal["fp32", "int8"] = Field(
+        default="fp32", description="Arithmetic of the file; int8 entries are quantized copies."
+    )
+    quantized_from: str | None = Field(
+        default=None, description="For an int8 entry: the fp32 model it was quantized from."
+    )
 
 
 class Manifest(Strict):
@@ -86,6 +92,16 @@ class Manifest(Strict):
                 return entry
         known = ", ".join(m.name for m in self.models)
         raise KeyError(f"no model {name!r} in the manifest (known: {known})")
+
+    def variant(self, name: str, precision: str) -> ModelEntry:
+        """Model ``name`` at ``precision``: itself, or the entry quantized from it."""
+        entry = self.get(name)
+        if entry.precision == precision:
+            return entry
+        for other in self.models:
+            if other.quantized_from == name and other.precision == precision:
+                return other
+        raise KeyError(f"no {precision} variant of model {name!r} in the manifest")
 
 
 class ManifestError(ValueError):

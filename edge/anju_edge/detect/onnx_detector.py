@@ -96,6 +96,8 @@ class OnnxDetector(Detector):
         ]
 
 
-def load_detector(model: str, models_dir: Path | None, threads: int) -> OnnxDetector:
+def load_detector(
+    model: str, models_dir: Path | None, threads: int, precision: str = "fp32"
+) -> OnnxDetector:
     manifest, folder = load_manifest(models_dir)
-    return OnnxDetector(manifest.get(model), folder, threads)
+    return OnnxDetector(manifest.variant(model, precision), folder, threads)

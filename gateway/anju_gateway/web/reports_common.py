@@ -20,6 +20,7 @@ KIND_LABELS = {
     "door_held_open": "门长时间未关 Door held open",
     "tamper": "设备防拆 Tamper",
     "device_offline": "设备离线 Device offline",
+    "camera_frozen": "画面冻结 Camera frozen",
     "edge_offline": "边缘盒离线 Edge offline",
 }
 SEVERITY_LABELS = {
