@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format bench models system-deps browser clean ansible-venv
+.PHONY: setup demo test fuzz lint format bench models system-deps browser clean ansible-venv
 
 setup: $(STAMP) system-deps
 
@@ -73,6 +73,10 @@ demo: setup
 
 test: setup browser ansible-venv
 	$(PY) -m pytest
+
+# The API fuzzer with many more cases per route than `make test` runs (ANJU_FUZZ_EXAMPLES=12).
+fuzz: $(STAMP)
+	ANJU_FUZZ_EXAMPLES=200 $(PY) -m pytest -q --timeout=3600 tests/gateway/test_api_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .

@@ -15,6 +15,7 @@ from anju_common.limiter import SlidingWindowLimiter
 from anju_common.ratelog import RateLimitedLog
 from anju_common.worker import Worker
 from anju_gateway.alerts.sla import check_sla
+from anju_gateway.api.errors import publish_error_shape
 from anju_gateway.api.limits import BodySizeLimit
 from anju_gateway.api.routes import (
     admin,
@@ -118,4 +119,5 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.include_router(console.router)
     app.mount("/console", console.static_files(), name="console")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    publish_error_shape(app)
     return app

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import AwareDatetime, Field
 
 from anju_contracts.common import Ident, Strict
 from anju_gateway.store.alerts import StoredAlert
 from anju_gateway.store.events import AlertEvent
 from anju_gateway.store.webhooks import DeliveryBase
+
+# A row id in a URL: SQLite integers are signed 64-bit, so anything larger is refused as 422
+# rather than overflowing in the driver.
+SQLITE_INT_MAX = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=SQLITE_INT_MAX)]
 
 # One field list per shape: the API shows the stored alert, event and delivery as they are.
 AlertView = StoredAlert
