@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -56,6 +57,24 @@ def periodic(name: str, interval_s: float, job: Callable[[], object]) -> Worker:
     return Worker(name, round_, idle_s=interval_s, initial_delay_s=interval_s)
 
 
+# Stopping: uvicorn waits this long for open responses before cancelling them, then the
+# workers get this long together to end their round. Both fit in the 5 s a stop may take
+# (systemd's TimeoutStopSec says the same).
+GRACEFUL_SHUTDOWN_S = 2.0
+WORKER_JOIN_S = 2.0
+
+
+def begin_shutdown(app: FastAPI) -> None:
+    """The first step of a stop, before uvicorn waits for open connections: the workers are
+    told to end (no sweep judges boxes silent while the gateway itself goes away) and the live
+    feeds and held syncs are closed, so no open console holds the stop. Idempotent."""
+    app.state.supervisor.request_stop()
+    app.state.sla_sweeper.request_stop()
+    app.state.precinct_link.request_stop()
+    app.state.hub.close()
+    app.state.sync_hub.close()
+
+
 def create_app(settings: GatewaySettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -68,9 +87,10 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         app.state.sla_sweeper.start()
         app.state.supervisor.start()
         yield
-        app.state.supervisor.stop()
-        app.state.sla_sweeper.stop()
-        app.state.precinct_link.stop()
+        begin_shutdown(app)
+        deadline = time.monotonic() + WORKER_JOIN_S
+        for worker in (app.state.supervisor, app.state.sla_sweeper, app.state.precinct_link):
+            worker.stop(timeout_s=max(0.0, deadline - time.monotonic()))
         db.close()
 
     app = FastAPI(
