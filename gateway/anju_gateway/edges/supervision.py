@@ -12,22 +12,37 @@ from ulid import ULID
 from anju_contracts import AlertCleared, EdgeStatus, Heartbeat, format_ts
 from anju_gateway.alerts.feed import publish, summary
 from anju_gateway.alerts.sla import assign_deadlines
+from anju_gateway.edges.data_loss import data_loss_alert, losses
 from anju_gateway.events import EventHub
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store.alerts import NewAlert, insert_alerts, mark_cleared
 from anju_gateway.store.edges import Edge
 from anju_gateway.store.events import add_event, system_event
-from anju_gateway.store.heartbeats import mark_offline, record, silent_since
+from anju_gateway.store.heartbeats import last_heartbeat, mark_offline, record, silent_since
 
 logger = logging.getLogger(__name__)
 
 
 def receive_heartbeat(
-    db: Database, hub: EventHub, edge: Edge, beat: Heartbeat, now: datetime
-) -> None:
+    db: Database,
+    hub: EventHub,
+    edge: Edge,
+    beat: Heartbeat,
+    now: datetime,
+    settings: GatewaySettings,
+) -> list[str]:
+    """Store a beat; clear the box's offline alert if it was offline; raise `data_loss` for
+    every loss counter that grew. Returns the ids of the data_loss alerts raised."""
     stamp = format_ts(now)
     with db.write() as conn:
+        lost = [
+            data_loss_alert(edge.id, edge.compound_id, loss, now)
+            for loss in losses(last_heartbeat(conn, edge_id=edge.id), beat)
+        ]
+        if lost:
+            insert_alerts(conn, lost, received_at=stamp)
+            assign_deadlines(conn, [a.id for a in lost], settings)
         came_back = record(
             conn,
             edge_id=edge.id,
@@ -48,6 +63,10 @@ def receive_heartbeat(
         )
         if came_back:
             publish(hub, AlertCleared(compound_id=edge.compound_id, id=came_back, cleared_at=stamp))
+    for alert in lost:
+        logger.warning("edge %s lost data: %s", edge.id, alert.details)
+        publish(hub, summary(alert).model_copy(update={"source_id": edge.id}))
+    return [a.id for a in lost]
 
 
 def offline_alert(edge_id: str, compound_id: str, last: str, now: datetime) -> NewAlert:

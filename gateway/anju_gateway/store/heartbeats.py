@@ -39,6 +39,17 @@ class EdgeHealth:
     heartbeat: dict[str, Any]
 
 
+def last_heartbeat(conn: sqlite3.Connection, *, edge_id: str) -> dict[str, Any] | None:
+    """The box's previous heartbeat as stored, or None before its first."""
+    row = conn.execute(
+        "SELECT heartbeat_json FROM edge_health WHERE edge_id = ?", (edge_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    beat: dict[str, Any] = json.loads(row[0])
+    return beat
+
+
 def record(
     conn: sqlite3.Connection,
     *,

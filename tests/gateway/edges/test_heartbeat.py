@@ -117,3 +117,64 @@ def test_real_edge_reports_its_devices(tmp_path: Path, broker, gateway) -> None:
     finally:
         service.stop()
         gate.stop()
+
+
+def test_a_box_that_sheds_or_dead_letters_raises_data_loss(gw: GatewayServer) -> None:
+    clock: ManualClock = gw.clock  # type: ignore[attr-defined]
+    box = device(gw)
+    officer = gw.login("o1")
+
+    def send(shed: int, dead: int) -> None:
+        body = Heartbeat(
+            compound_id="c1",
+            ts=clock.now(),
+            uptime_s=10,
+            software_version="t",
+            queue_depth=0,
+            shed_total=shed,
+            dead_letters_total=dead,
+        ).model_dump_json()
+        assert box.post("/api/v1/edge/heartbeat", content=body).status_code == 204
+        clock.advance(seconds=30)
+
+    def losses() -> list[tuple[str, int, int]]:
+        alerts = officer.get("/api/v1/alerts", params={"kind": "data_loss"}).json()["alerts"]
+        return sorted(
+            (a["details"]["counter"], a["details"]["increase"], a["details"]["total"])
+            for a in alerts
+        )
+
+    send(0, 0)
+    assert losses() == []
+    send(2, 0)  # the quota shed two alerts
+    assert losses() == [("shed_total", 2, 2)]
+    send(2, 0)  # nothing new
+    assert len(losses()) == 1
+    send(5, 1)  # both counters grew: one alert per counter, each saying how many more
+    assert losses() == [("dead_letters_total", 1, 1), ("shed_total", 2, 2), ("shed_total", 3, 5)]
+    [row] = officer.get("/api/v1/edges").json()
+    assert (row["shed_total"], row["dead_letters_total"]) == (5, 1)
+    send(1, 1)  # the box's data was reset: counted from zero again
+    assert ("shed_total", 1, 1) in losses() and len(losses()) == 4
+    [alert] = officer.get("/api/v1/alerts", params={"kind": "data_loss", "limit": 1}).json()[
+        "alerts"
+    ]
+    assert (alert["source_kind"], alert["severity"]) == ("edge", "high")
+    assert gw.login("o2").get("/api/v1/alerts", params={"kind": "data_loss"}).json()["alerts"] == []
+
+
+def test_a_first_heartbeat_with_losses_raises_them(gw: GatewayServer) -> None:
+    clock: ManualClock = gw.clock  # type: ignore[attr-defined]
+    box = device(gw)
+    body = Heartbeat(
+        compound_id="c1",
+        ts=clock.now(),
+        uptime_s=10,
+        software_version="t",
+        queue_depth=0,
+        dead_letters_total=4,
+    ).model_dump_json()
+    assert box.post("/api/v1/edge/heartbeat", content=body).status_code == 204
+    officer = gw.login("o1")
+    [alert] = officer.get("/api/v1/alerts", params={"kind": "data_loss"}).json()["alerts"]
+    assert alert["details"] == {"counter": "dead_letters_total", "increase": 4, "total": 4}
