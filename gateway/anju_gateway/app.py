@@ -85,6 +85,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.precinct_link.start()
         app.state.sla_sweeper.start()
+        app.state.watching_since = app.state.clock.now()
         app.state.supervisor.start()
         yield
         begin_shutdown(app)
@@ -110,8 +111,10 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     )
     app.state.supervisor = periodic(
         "edge-supervisor",
-        settings.sla_sweep_seconds,
-        lambda: check_edges(db, app.state.hub, settings, app.state.clock.now()),
+        settings.edge_sweep_s,
+        lambda: check_edges(
+            db, app.state.hub, settings, app.state.clock.now(), app.state.watching_since
+        ),
     )
     app.state.sla_sweeper = periodic(
         "sla-sweeper",
