@@ -7,7 +7,6 @@ import io
 
 from starlette.responses import Response
 
-
 # A text cell starting with one of these is a formula to a spreadsheet program (=HYPERLINK(...),
 # +cmd|..., -, @SUM(...), and tab or CR ahead of them): CSV injection.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
