@@ -42,6 +42,7 @@ from anju_gateway.metrics import REJECTED
 from anju_gateway.precinct.link import PrecinctLink
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
+from anju_gateway.web.headers import SecurityHeaders
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
@@ -142,5 +143,6 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.include_router(console.router)
     app.mount("/console", console.static_files(), name="console")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     publish_error_shape(app)
     return app
