@@ -110,6 +110,9 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.state.login_throttle = SlidingWindowLimiter(
         settings.login_max_failures, settings.login_window_seconds
     )
+    app.state.login_address_throttle = SlidingWindowLimiter(
+        settings.login_max_failures_per_address, settings.login_window_seconds
+    )
     app.state.supervisor = periodic(
         "edge-supervisor",
         settings.edge_sweep_s,

@@ -81,6 +81,24 @@ class GatewaySettings(BaseSettings):
     login_window_seconds: float = Field(
         default=300, gt=0, le=86400, description="Window (and pause) of the login rate limit."
     )
+    login_max_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description=(
+            "Failed logins from one address, whatever the usernames, before a pause (spraying)."
+        ),
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=256,
+        repr=False,
+        description=(
+            "Bearer token GET /metrics requires; unset, /metrics is refused (403). "
+            "Give Prometheus the same token."
+        ),
+    )
 
     @property
     def edge_sweep_s(self) -> float:
