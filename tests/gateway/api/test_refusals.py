@@ -33,3 +33,24 @@ def test_422_answers_match_the_published_schema(gateway: GatewayServer) -> None:
     assert isinstance(meaning.json()["detail"], str)
     assert isinstance(shape.json()["detail"], list)
     assert set(shape.json()["detail"][0]) >= {"loc", "msg", "type"}
+
+
+def test_days_outside_2000_to_2099_are_refused_not_overflowed(gateway: GatewayServer) -> None:
+    """make fuzz found `to=0001-01-01`: the window before it underflowed into a 500."""
+    gateway.add_user("o1", "officer", precinct_id="p1")
+    officer = gateway.login("o1")
+    charts = ("heatmap.svg", "trend.svg", "summary", "heatmap.csv", "trend.csv", "summary.csv")
+    for far in ("0001-01-01", "1999-12-31", "2100-01-01", "9999-12-31"):
+        for chart in charts:
+            for name in ("to", "from"):
+                answer = officer.get(f"/api/v1/analytics/{chart}", params={name: far})
+                assert answer.status_code == 422, (chart, name, far, answer.text)
+        assert officer.get("/analytics", params={"to": far}).status_code == 422
+        for path in ("/api/v1/reports/daily", "/api/v1/reports/daily.csv", "/reports/daily"):
+            assert officer.get(path, params={"date": far}).status_code == 422, (path, far)
+    for month in ("0001-01", "1999-12", "2100-01", "2026-13"):
+        answer = officer.get("/api/v1/analytics/summary", params={"month": month})
+        assert answer.status_code == 422, (month, answer.text)
+    # The years a report can be about still answer.
+    assert officer.get("/api/v1/analytics/summary", params={"month": "2000-01"}).status_code == 200
+    assert officer.get("/api/v1/reports/daily", params={"date": "2099-12-31"}).status_code == 200
