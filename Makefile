@@ -6,8 +6,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format bench models models-int8 system-deps test-deps browser \
-	gstreamer clean ansible-venv installer-deps fresh-check arm-check
+.PHONY: setup demo test fuzz lint format bench models models-int8 system-deps test-deps \
+	browser gstreamer clean ansible-venv installer-deps fresh-check arm-check
 
 # Debian packages the targets need, each with a shell test that passes when it is there. A
 # fresh Debian 12 / Ubuntu 24.04 / Raspberry Pi OS lacks them: python3-venv (`python3 -m venv`
@@ -112,6 +112,10 @@ demo: setup
 
 test: test-deps setup browser gstreamer ansible-venv
 	$(PY) -m pytest
+
+# The API fuzzer with many more cases per route than `make test` runs (ANJU_FUZZ_EXAMPLES=12).
+fuzz: $(STAMP)
+	ANJU_FUZZ_EXAMPLES=200 $(PY) -m pytest -q --timeout=3600 tests/gateway/test_api_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .

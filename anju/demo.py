@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from anju.broker import MosquittoBroker, start_broker
 from anju.netutil import free_port, wait_for_port
@@ -104,6 +103,7 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
     from anju_edge.service import EdgeService
     from anju_gateway.app import create_app
     from anju_gateway.edges.enrolment import issue_code
+    from anju_gateway.server import GatewayServer
     from anju_gateway.settings import GatewaySettings
     from anju_gateway.store import Database
     from anju_sim.scenario import ScenarioRunner, load_scenario
@@ -120,9 +120,7 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
 
     broker = start_broker(data_dir / "broker", embedded=embedded_broker)
     settings = GatewaySettings(data_dir=gw_dir, host="127.0.0.1", port=port)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = GatewayServer(create_app(settings), "127.0.0.1", port, log_level="warning")
     gw_thread = threading.Thread(target=server.run, name="gateway", daemon=True)
     gw_thread.start()
     wait_for_port("127.0.0.1", port, timeout=20)

@@ -3,7 +3,8 @@
 Each stream subscribes to an :class:`~anju_common.fanout.EventHub`, says `hello`, forwards the
 events its `render` lets through, and every `keepalive_s` sends a comment line after checking,
 off the event loop, that the session still lives: a logout, an expiry or a password reset ends
-the feed at the next keep-alive.
+the feed at the next keep-alive. When the hub closes (the server is stopping) the stream ends at
+once, so a shutdown is never held by an open console.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from anju_common.fanout import Event, EventHub
+from anju_common.fanout import CLOSED, Event, EventHub
 
 KEEPALIVE_S = 15.0
 
@@ -53,6 +54,8 @@ def event_stream(
                         return
                     yield ": keep-alive\n\n"
                     continue
+                if event is CLOSED:
+                    return
                 message = render(event)
                 if message is not None:
                     yield message

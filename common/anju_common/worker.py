@@ -69,12 +69,18 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the thread to end after its current round, without waiting for it."""
         self._stop.set()
         self._wake.set()
         self._kick.set()
+
+    def stop(self, timeout_s: float | None = None) -> None:
+        """End the thread, waiting at most ``timeout_s`` (default: the worker's join timeout);
+        a thread still busy after that is left to end on its own (it is a daemon)."""
+        self.request_stop()
         if self._thread is not None:
-            self._thread.join(timeout=self._join_timeout_s)
+            self._thread.join(timeout=self._join_timeout_s if timeout_s is None else timeout_s)
         self._thread = None
 
     def notify(self) -> None:

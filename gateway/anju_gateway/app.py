@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from anju_common.limiter import SlidingWindowLimiter
 from anju_common.ratelog import RateLimitedLog
 from anju_common.worker import Worker
 from anju_gateway.alerts.sla import check_sla
+from anju_gateway.api.errors import publish_error_shape
 from anju_gateway.api.limits import BodySizeLimit
 from anju_gateway.api.routes import (
     admin,
@@ -40,6 +42,7 @@ from anju_gateway.metrics import REJECTED
 from anju_gateway.precinct.link import PrecinctLink
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
+from anju_gateway.web.headers import SecurityHeaders
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
@@ -55,6 +58,24 @@ def periodic(name: str, interval_s: float, job: Callable[[], object]) -> Worker:
     return Worker(name, round_, idle_s=interval_s, initial_delay_s=interval_s)
 
 
+# Stopping: uvicorn waits this long for open responses before cancelling them, then the
+# workers get this long together to end their round. Both fit in the 5 s a stop may take
+# (systemd's TimeoutStopSec says the same).
+GRACEFUL_SHUTDOWN_S = 2.0
+WORKER_JOIN_S = 2.0
+
+
+def begin_shutdown(app: FastAPI) -> None:
+    """The first step of a stop, before uvicorn waits for open connections: the workers are
+    told to end (no sweep judges boxes silent while the gateway itself goes away) and the live
+    feeds and held syncs are closed, so no open console holds the stop. Idempotent."""
+    app.state.supervisor.request_stop()
+    app.state.sla_sweeper.request_stop()
+    app.state.precinct_link.request_stop()
+    app.state.hub.close()
+    app.state.sync_hub.close()
+
+
 def create_app(settings: GatewaySettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -65,11 +86,13 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.precinct_link.start()
         app.state.sla_sweeper.start()
+        app.state.watching_since = app.state.clock.now()
         app.state.supervisor.start()
         yield
-        app.state.supervisor.stop()
-        app.state.sla_sweeper.stop()
-        app.state.precinct_link.stop()
+        begin_shutdown(app)
+        deadline = time.monotonic() + WORKER_JOIN_S
+        for worker in (app.state.supervisor, app.state.sla_sweeper, app.state.precinct_link):
+            worker.stop(timeout_s=max(0.0, deadline - time.monotonic()))
         db.close()
 
     app = FastAPI(
@@ -87,10 +110,15 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.state.login_throttle = SlidingWindowLimiter(
         settings.login_max_failures, settings.login_window_seconds
     )
+    app.state.login_address_throttle = SlidingWindowLimiter(
+        settings.login_max_failures_per_address, settings.login_window_seconds
+    )
     app.state.supervisor = periodic(
         "edge-supervisor",
-        settings.sla_sweep_seconds,
-        lambda: check_edges(db, app.state.hub, settings, app.state.clock.now()),
+        settings.edge_sweep_s,
+        lambda: check_edges(
+            db, app.state.hub, settings, app.state.clock.now(), app.state.watching_since
+        ),
     )
     app.state.sla_sweeper = periodic(
         "sla-sweeper",
@@ -118,4 +146,6 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.include_router(console.router)
     app.mount("/console", console.static_files(), name="console")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    publish_error_shape(app)
     return app

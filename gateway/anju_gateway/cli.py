@@ -53,19 +53,12 @@ def serve(
 
     Example: anju gateway serve --host 0.0.0.0 --port 8080 --data-dir /var/lib/anju/gateway
     """
-    import uvicorn
-
     from anju_gateway.app import create_app
+    from anju_gateway.server import GatewayServer
 
     setup_logging(log_level)
     settings = _settings(data_dir, host=host, port=port)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=log_level,
-        access_log=False,
-    )
+    GatewayServer(create_app(settings), settings.host, settings.port, log_level).run()
 
 
 @app.command("add-compound")

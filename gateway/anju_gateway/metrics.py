@@ -11,7 +11,8 @@ REJECTED = Counter(
 )
 ALERTS_INGESTED = Counter(
     "anju_gateway_alerts_ingested_total",
-    "Alerts received from edges, by outcome (stored or duplicate).",
+    "Alerts received from edges, by outcome (stored, duplicate, or id_taken: an id another "
+    "compound holds, answered stored and not kept).",
     ["outcome"],
 )
 INGEST_BATCH_SECONDS = Histogram(

@@ -70,7 +70,10 @@ class GatewaySettings(BaseSettings):
         default=90,
         gt=0,
         le=86400,
-        description="A box silent this long (3 missed 30 s heartbeats) becomes an alert.",
+        description=(
+            "A box silent this long (3 missed 30 s heartbeats), or enrolled and never heard "
+            "from, is alerted within it (the sweep counted in)."
+        ),
     )
     login_max_failures: int = Field(
         default=5, ge=1, le=100, description="Failed logins per user and address before a pause."
@@ -78,6 +81,35 @@ class GatewaySettings(BaseSettings):
     login_window_seconds: float = Field(
         default=300, gt=0, le=86400, description="Window (and pause) of the login rate limit."
     )
+    login_max_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description=(
+            "Failed logins from one address, whatever the usernames, before a pause (spraying)."
+        ),
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=256,
+        repr=False,
+        description=(
+            "Bearer token GET /metrics requires; unset, /metrics is refused (403). "
+            "Give Prometheus the same token."
+        ),
+    )
+
+    @property
+    def edge_sweep_s(self) -> float:
+        """How often silent boxes are looked for: every second (a cheap indexed query), more
+        often for a window under 10 s."""
+        return min(1.0, self.edge_offline_after_s / 10)
+
+    @property
+    def edge_sweep_slack_s(self) -> float:
+        """Room for a sweep's own run (well under this) in the offline window."""
+        return min(0.5, self.edge_offline_after_s / 20)
 
     @property
     def db_path(self) -> Path:

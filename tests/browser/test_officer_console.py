@@ -183,3 +183,39 @@ def test_next_officer_on_a_shared_pc_sees_only_their_compounds(gateway, page) ->
     # Nor the alert zhang.wei had open, with its snapshot.
     assert "门被强行打开" not in page.inner_text("#detail")
     assert page.locator("#snapshot").count() == 0
+
+
+def test_the_board_shows_what_a_box_lost_and_the_feed_raises_it(gateway, page) -> None:  # type: ignore[no-untyped-def]
+    gateway.add_user("zhang.wei", "officer", precinct_id="p1")
+    box = edge_box(gateway)
+    page.goto(gateway.url + "/")
+    page.fill("input[name=username]", "zhang.wei")
+    page.fill("input[name=password]", "test-password-1")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#live-dot.on")
+
+    beat = Heartbeat(
+        compound_id="c1",
+        ts=utcnow(),
+        uptime_s=60,
+        software_version="0.1.0",
+        queue_depth=0,
+        shed_total=3,
+        dead_letters_total=1,
+    )
+    resp = box.post(
+        "/api/v1/edge/heartbeat",
+        content=beat.model_dump_json(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert resp.status_code == 204, resp.text
+    lost = page.locator("li.alert", has_text="边缘盒丢失数据")
+    lost.first.wait_for(timeout=10_000)  # arrived live, one per counter
+    assert lost.count() == 2
+
+    page.click("a.tab[data-tab=board]")
+    row = page.locator("#edges tr", has_text="box-c1")
+    row.wait_for()
+    cell = row.locator("td.lost").inner_text()
+    assert "超配额丢弃 3" in cell and "处理失败 1" in cell
+    page.screenshot(path=str(ARTIFACTS / "officer_console_board_data_loss.png"))

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from anju.netutil import free_port, wait_for_port
 from anju_contracts import utcnow
@@ -21,6 +20,7 @@ from anju_gateway.access.security import hash_password
 from anju_gateway.app import create_app
 from anju_gateway.clock import Clock
 from anju_gateway.edges.enrolment import issue_code
+from anju_gateway.server import GatewayServer as HttpServer
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store.compounds import upsert_compound
@@ -41,7 +41,7 @@ class GatewayServer:
         )
         self.app = create_app(self.settings, clock=clock)
         self.db: Database = self.app.state.db
-        self.server: uvicorn.Server | None = None
+        self.server: HttpServer | None = None
         self.thread: threading.Thread | None = None
 
     @property
@@ -49,11 +49,7 @@ class GatewayServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> GatewayServer:
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-            )
-        )
+        self.server = HttpServer(self.app, "127.0.0.1", self.port, log_level="warning")
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         wait_for_port("127.0.0.1", self.port, timeout=15)

@@ -1,7 +1,9 @@
-"""Request body limit as a pure ASGI middleware: 413 before an oversized body is read."""
+"""Request body limit as a pure ASGI middleware: 413 before an oversized body is read, by its
+Content-Length, or as soon as a chunked body passes the limit."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 
@@ -32,28 +34,37 @@ class BodySizeLimit:
             await self._refuse(scope, send)
             return
         seen = 0
+        too_large = False
         started = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
+            # A route's body parser catches BodyTooLarge and answers 400 (FastAPI: "error
+            # parsing the body"); once the body was too large, whatever the app says is
+            # replaced by one 413.
             nonlocal started
+            if too_large:
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._refuse(scope, send)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(scope, send)
+        with contextlib.suppress(BodyTooLarge):
+            await self.app(scope, limited_receive, guarded_send)
+        if too_large and not started:
+            await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         REJECTED.labels(reason="too_large").inc()

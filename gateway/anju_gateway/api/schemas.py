@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import AwareDatetime, Field
 
 from anju_contracts.common import Ident, Strict
 from anju_gateway.store.alerts import StoredAlert
 from anju_gateway.store.events import AlertEvent
 from anju_gateway.store.webhooks import DeliveryBase
+
+# A row id in a URL: SQLite integers are signed 64-bit, so anything larger is refused as 422
+# rather than overflowing in the driver.
+SQLITE_INT_MAX = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=SQLITE_INT_MAX)]
+
+# A day in a report's or chart's URL: the years a report can be about. Outside them date
+# arithmetic (a window before, the same month a year earlier) would overflow, so such a day is a
+# 422 at the door.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 
 # One field list per shape: the API shows the stored alert, event and delivery as they are.
 AlertView = StoredAlert

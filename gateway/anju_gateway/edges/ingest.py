@@ -7,6 +7,7 @@ import binascii
 import logging
 from datetime import datetime
 
+from anju_common.ratelog import RateLimitedLog
 from anju_contracts import (
     Alert,
     AlertBatch,
@@ -21,10 +22,11 @@ from anju_gateway.events import EventHub
 from anju_gateway.metrics import ALERTS_INGESTED, INGEST_BATCH_SECONDS
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
-from anju_gateway.store.alerts import NewAlert, insert_alerts
+from anju_gateway.store.alerts import NewAlert, held_by_other_compounds, insert_alerts
 from anju_gateway.store.edges import Edge, touch_edge
 
 logger = logging.getLogger(__name__)
+_ratelog = RateLimitedLog(logger)
 
 
 class ForeignCompound(PermissionError):
@@ -83,13 +85,28 @@ def ingest_batch(
         stamp = format_ts(now)
         with db.write() as conn:
             stored, duplicates = insert_alerts(conn, rows, received_at=stamp)
+            taken = held_by_other_compounds(
+                conn, alert_ids=duplicates, compound_id=edge.compound_id
+            )
             assign_deadlines(conn, stored, settings)
             touch_edge(conn, edge_id=edge.id, now=stamp)
     ALERTS_INGESTED.labels(outcome="stored").inc(len(stored))
-    ALERTS_INGESTED.labels(outcome="duplicate").inc(len(duplicates))
-    stored_set = set(stored)
+    ALERTS_INGESTED.labels(outcome="duplicate").inc(len(duplicates) - len(taken))
+    if taken:
+        # An id another compound holds: answered as a new one would be, so a box cannot learn
+        # which ids exist elsewhere; nothing is stored or changed. A real box never collides
+        # (ULIDs: 80 random bits per millisecond), so this is a bug or a probe: counted, logged.
+        ALERTS_INGESTED.labels(outcome="id_taken").inc(len(taken))
+        _ratelog.warning(
+            f"id_taken:{edge.id}",
+            "edge %s sent %d alert id(s) another compound holds; answered stored, kept nothing",
+            edge.id,
+            len(taken),
+        )
+    fresh = set(stored)
+    stored_set = fresh | taken
     for row in rows:
-        if row.id in stored_set:
+        if row.id in fresh:
             publish(hub, summary(row))
     receipts = [
         AlertReceipt(

@@ -1,6 +1,7 @@
 """Edge supervision: a box silent past its window (3 missed 30 s beats, like the 90 s polling
-of the strictest alarm-transmission class) becomes an `edge_offline` alert; the alert is
-cleared (audited) when beats return."""
+of the strictest alarm-transmission class), or enrolled and never heard from for as long,
+becomes an `edge_offline` alert within the window, sweep included; the alert is cleared
+(audited) when beats return."""
 
 from __future__ import annotations
 
@@ -12,22 +13,43 @@ from ulid import ULID
 from anju_contracts import AlertCleared, EdgeStatus, Heartbeat, format_ts
 from anju_gateway.alerts.feed import publish, summary
 from anju_gateway.alerts.sla import assign_deadlines
+from anju_gateway.edges.data_loss import data_loss_alert, losses
 from anju_gateway.events import EventHub
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store.alerts import NewAlert, insert_alerts, mark_cleared
 from anju_gateway.store.edges import Edge
 from anju_gateway.store.events import add_event, system_event
-from anju_gateway.store.heartbeats import mark_offline, record, silent_since
+from anju_gateway.store.heartbeats import (
+    Silent,
+    last_heartbeat,
+    mark_offline,
+    record,
+    silent_since,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def receive_heartbeat(
-    db: Database, hub: EventHub, edge: Edge, beat: Heartbeat, now: datetime
-) -> None:
+    db: Database,
+    hub: EventHub,
+    edge: Edge,
+    beat: Heartbeat,
+    now: datetime,
+    settings: GatewaySettings,
+) -> list[str]:
+    """Store a beat; clear the box's offline alert if it was offline; raise `data_loss` for
+    every loss counter that grew. Returns the ids of the data_loss alerts raised."""
     stamp = format_ts(now)
     with db.write() as conn:
+        lost = [
+            data_loss_alert(edge.id, edge.compound_id, loss, now)
+            for loss in losses(last_heartbeat(conn, edge_id=edge.id), beat)
+        ]
+        if lost:
+            insert_alerts(conn, lost, received_at=stamp)
+            assign_deadlines(conn, [a.id for a in lost], settings)
         came_back = record(
             conn,
             edge_id=edge.id,
@@ -48,39 +70,72 @@ def receive_heartbeat(
         )
         if came_back:
             publish(hub, AlertCleared(compound_id=edge.compound_id, id=came_back, cleared_at=stamp))
+    for alert in lost:
+        logger.warning("edge %s lost data: %s", edge.id, alert.details)
+        publish(hub, summary(alert).model_copy(update={"source_id": edge.id}))
+    return [a.id for a in lost]
 
 
-def offline_alert(edge_id: str, compound_id: str, last: str, now: datetime) -> NewAlert:
-    """The edge_offline alert of a box silent since ``last``."""
+def offline_alert(silent: Silent, now: datetime) -> NewAlert:
+    """The edge_offline alert of a box silent since its last beat (or enrolment)."""
     stamp = format_ts(now)
-    silent_s = (now - datetime.fromisoformat(last.replace("Z", "+00:00"))).total_seconds()
+    since = datetime.fromisoformat(silent.since.replace("Z", "+00:00"))
+    details: dict[str, object] = {
+        "last_heartbeat": silent.last_beat,
+        "silent_s": round((now - since).total_seconds()),
+    }
+    if silent.last_beat is None:
+        details["enrolled_at"] = silent.since  # enrolled, never beat
     return NewAlert(
         id=str(ULID.from_datetime(now)),
-        compound_id=compound_id,
-        edge_id=edge_id,
+        compound_id=silent.compound_id,
+        edge_id=silent.edge_id,
         source_kind="edge",
-        source_id=edge_id[:63],
+        source_id=silent.edge_id[:63],
         kind="edge_offline",
         severity="high",
         ts=stamp,
         zone=None,
         objects=[],
-        details={"last_heartbeat": last, "silent_s": round(silent_s)},
+        details=details,
         snapshot=None,
     )
 
 
-def check_edges(db: Database, hub: EventHub, settings: GatewaySettings, now: datetime) -> list[str]:
-    """Raise one edge_offline alert per box that fell silent; returns the alert ids."""
-    cutoff = format_ts(now - timedelta(seconds=settings.edge_offline_after_s))
+def offline_threshold_s(settings: GatewaySettings) -> float:
+    """Silence after which a sweep raises edge_offline: the window less one sweep interval and
+    a slack for the sweep's own run, so a box is alerted within the window, sweep included."""
+    return settings.edge_offline_after_s - settings.edge_sweep_s - settings.edge_sweep_slack_s
+
+
+def check_edges(
+    db: Database,
+    hub: EventHub,
+    settings: GatewaySettings,
+    now: datetime,
+    watching_since: datetime | None = None,
+) -> list[str]:
+    """Raise one edge_offline alert per box that fell silent, or that enrolled and never beat;
+    returns the alert ids.
+
+    ``watching_since`` is when this gateway process started sweeping: silence while the gateway
+    itself was down or starting is not the box's, so nothing is judged before the threshold has
+    passed since then (boxes beat every 30 s; a restart raises no alert for boxes that are up).
+    """
+    threshold = timedelta(seconds=offline_threshold_s(settings))
+    if watching_since is not None and now - watching_since < threshold:
+        return []
+    cutoff = format_ts(now - threshold)
     stamp = format_ts(now)
     raised: list[NewAlert] = []
     with db.write() as conn:
-        for edge_id, compound_id, last in silent_since(conn, cutoff=cutoff):
-            alert = offline_alert(edge_id, compound_id, last, now)
+        for silent in silent_since(conn, cutoff=cutoff):
+            alert = offline_alert(silent, now)
             insert_alerts(conn, [alert], received_at=stamp)
             assign_deadlines(conn, [alert.id], settings)
-            mark_offline(conn, edge_id=edge_id, alert_id=alert.id)
+            mark_offline(
+                conn, edge_id=silent.edge_id, compound_id=silent.compound_id, alert_id=alert.id
+            )
             raised.append(alert)
     for alert in raised:
         edge_id = alert.edge_id or ""

@@ -75,8 +75,13 @@ class PrecinctLink:
         self._client = httpx.Client(timeout=self.settings.webhook_timeout_s)
         self._worker.start()
 
-    def stop(self) -> None:
-        self._worker.stop()
+    def request_stop(self) -> None:
+        self._worker.request_stop()
+
+    def stop(self, timeout_s: float | None = None) -> None:
+        """Stop delivering; a POST still in flight after ``timeout_s`` is left to its daemon
+        thread (the delivery stays queued and is sent again after a restart)."""
+        self._worker.stop(timeout_s)
         if self._client is not None:
             self._client.close()
             self._client = None

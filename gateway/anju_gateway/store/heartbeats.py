@@ -27,6 +27,20 @@ def m001_create(db: SUDatabase) -> None:
     )
 
 
+@migrations()
+def m002_row_before_first_beat(db: SUDatabase) -> None:
+    """A box that enrolled and never beat can be marked offline: no beat, no heartbeat yet."""
+    db.table("edge_health").transform(not_null={"received_at": False, "heartbeat_json": False})
+
+
+@dataclass(frozen=True, slots=True)
+class Silent:
+    edge_id: str
+    compound_id: str
+    last_beat: str | None  # None: never beat since enrolment
+    since: str  # the last beat, or the enrolment
+
+
 @dataclass(frozen=True, slots=True)
 class EdgeHealth:
     edge_id: str
@@ -37,6 +51,17 @@ class EdgeHealth:
     online: bool
     offline_alert_id: str | None
     heartbeat: dict[str, Any]
+
+
+def last_heartbeat(conn: sqlite3.Connection, *, edge_id: str) -> dict[str, Any] | None:
+    """The box's previous heartbeat as stored, or None before its first."""
+    row = conn.execute(
+        "SELECT heartbeat_json FROM edge_health WHERE edge_id = ?", (edge_id,)
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    beat: dict[str, Any] = json.loads(row[0])
+    return beat
 
 
 def record(
@@ -63,21 +88,27 @@ def record(
     return None
 
 
-def silent_since(conn: sqlite3.Connection, *, cutoff: str) -> list[tuple[str, str, str]]:
-    """(edge id, compound id, last beat) of online boxes whose last beat is older than cutoff."""
+def silent_since(conn: sqlite3.Connection, *, cutoff: str) -> list[Silent]:
+    """Boxes counted online (or never judged) whose last beat, or enrolment if they never beat,
+    is older than cutoff."""
     rows = conn.execute(
-        "SELECT h.edge_id, h.compound_id, h.received_at FROM edge_health h "
-        "JOIN edges e ON e.id = h.edge_id WHERE h.online = 1 AND e.revoked_at IS NULL "
-        "AND h.received_at < ?",
+        "SELECT e.id, e.compound_id, h.received_at, COALESCE(h.received_at, e.created_at) "
+        "FROM edges e LEFT JOIN edge_health h ON h.edge_id = e.id "
+        "WHERE e.revoked_at IS NULL AND COALESCE(h.online, 1) = 1 "
+        "AND COALESCE(h.received_at, e.created_at) < ?",
         (cutoff,),
     ).fetchall()
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [Silent(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-def mark_offline(conn: sqlite3.Connection, *, edge_id: str, alert_id: str) -> None:
+def mark_offline(
+    conn: sqlite3.Connection, *, edge_id: str, compound_id: str, alert_id: str
+) -> None:
     conn.execute(
-        "UPDATE edge_health SET online = 0, offline_alert_id = ? WHERE edge_id = ?",
-        (alert_id, edge_id),
+        "INSERT INTO edge_health (edge_id, compound_id, received_at, online, offline_alert_id, "
+        "heartbeat_json) VALUES (?, ?, NULL, 0, ?, NULL) ON CONFLICT(edge_id) DO UPDATE SET "
+        "online = 0, offline_alert_id = excluded.offline_alert_id",
+        (edge_id, compound_id, alert_id),
     )
 
 

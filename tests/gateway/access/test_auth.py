@@ -82,3 +82,41 @@ def test_live_feed_ends_with_the_session(gateway, monkeypatch) -> None:  # type:
                 pass
             assert time.monotonic() - started < 20, end
         gateway.add_user("o1", "officer", precinct_id="p1")  # back to the test password
+
+
+def test_spraying_many_usernames_from_one_address_is_paused(gateway) -> None:  # type: ignore[no-untyped-def]
+    limit = gateway.settings.login_max_failures_per_address
+    assert limit == 20 and gateway.settings.login_max_failures == 5
+    gateway.add_user("o1", "officer", precinct_id="p1")
+    url = f"{gateway.url}/api/v1/auth/login"
+    for n in range(limit):  # one guess per name: never 5 for any one user
+        r = httpx.post(url, json={"username": f"user{n}", "password": "123456"})
+        assert r.status_code == 401, n
+    r = httpx.post(url, json={"username": "user-new", "password": "123456"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert r.json()["detail"].startswith("登录失败次数过多")
+    # The pause is per address: even a right password waits (the sprayer may have found one).
+    r = httpx.post(url, json={"username": "o1", "password": "test-password-1"})
+    assert r.status_code == 429
+
+
+def test_metrics_need_the_token(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.servers import GatewayServer
+
+    off = GatewayServer(tmp_path / "off").start()
+    try:
+        answer = httpx.get(f"{off.url}/metrics")
+        assert answer.status_code == 403 and "ANJU_GATEWAY_METRICS_TOKEN" in answer.text
+    finally:
+        off.stop()
+    token = "prometheus-scrape-token-0123"
+    on = GatewayServer(tmp_path / "on", metrics_token=token).start()
+    try:
+        assert httpx.get(f"{on.url}/metrics").status_code == 401
+        wrong = {"Authorization": "Bearer prometheus-scrape-token-9999"}
+        assert httpx.get(f"{on.url}/metrics", headers=wrong).status_code == 401
+        right = httpx.get(f"{on.url}/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert right.status_code == 200 and "anju_gateway_rejected_requests_total" in right.text
+        assert 'reason="metrics_token"' in right.text
+    finally:
+        on.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -92,6 +93,32 @@ def test_oversized_body_is_413(gateway, box) -> None:  # type: ignore[no-untyped
     assert rejected("too_large") == before + 1
 
 
+def test_oversized_chunked_body_is_413_too(gateway, box) -> None:  # type: ignore[no-untyped-def]
+    """No Content-Length to judge by: the limit holds while the body is read."""
+    before = rejected("too_large")
+    size = gateway.settings.max_body_bytes
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"v": 1, "alerts": ['
+        for _ in range(size // 65536 + 2):
+            yield b" " * 65536
+        yield b"]}"
+
+    resp = box.post(
+        "/api/v1/edge/alerts", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert resp.request.headers.get("transfer-encoding") == "chunked"
+    assert resp.status_code == 413, resp.text
+    assert rejected("too_large") == before + 1
+    # A chunked body under the limit is taken as usual.
+    small = box.post(
+        "/api/v1/edge/alerts",
+        content=iter([b'{"v": 1, "alerts": [', json.dumps(alert()).encode(), b"]}"]),
+        headers={"Content-Type": "application/json"},
+    )
+    assert small.status_code == 200, small.text
+
+
 def test_missing_and_revoked_tokens_are_401(gateway, box) -> None:  # type: ignore[no-untyped-def]
     body = {"v": 1, "alerts": [alert()]}
     assert httpx.post(f"{gateway.url}/api/v1/edge/alerts", json=body).status_code == 401
@@ -138,3 +165,40 @@ def test_codes_via_api_for_installers_only(gateway) -> None:  # type: ignore[no-
         gateway.login("inst").post("/api/v1/enrol-codes", json={"compound_id": "nope"}).status_code
         == 404
     )
+
+
+def test_a_box_cannot_learn_which_alert_ids_another_compound_holds(gateway, box) -> None:  # type: ignore[no-untyped-def]
+    gateway.add_compound("c2", "p2")
+    other = httpx.Client(
+        base_url=gateway.url,
+        headers={
+            "Authorization": "Bearer "
+            + enrol(gateway.db, code=gateway.enrol_code("c2"), hostname="o", now=utcnow()).token
+        },
+        timeout=10,
+    )
+    theirs = alert("c2", details={"note": "c2's"})
+    assert other.post("/api/v1/edge/alerts", json={"v": 1, "alerts": [theirs]}).status_code == 200
+
+    before = (
+        REGISTRY.get_sample_value("anju_gateway_alerts_ingested_total", {"outcome": "id_taken"})
+        or 0.0
+    )
+    probe = {**alert("c1"), "id": theirs["id"]}  # c2's id, sent by c1's box
+    for _ in range(2):  # asked twice: the same answer a new id gets, never "duplicate"
+        answer = box.post("/api/v1/edge/alerts", json={"v": 1, "alerts": [probe, alert()]})
+        assert [r["status"] for r in answer.json()["receipts"]] == ["stored", "stored"]
+    taken = REGISTRY.get_sample_value("anju_gateway_alerts_ingested_total", {"outcome": "id_taken"})
+    assert taken == before + 2
+    # c2's alert is untouched, and c1 holds nothing under that id.
+    row = (
+        gateway.db.conn()
+        .execute("SELECT compound_id, details_json FROM alerts WHERE id = ?", (theirs["id"],))
+        .fetchone()
+    )
+    assert row[0] == "c2" and "c2's" in row[1]
+    # Within its own compound a box still learns of its own duplicates (that is how it forgets).
+    mine = alert()
+    box.post("/api/v1/edge/alerts", json={"v": 1, "alerts": [mine]})
+    again = box.post("/api/v1/edge/alerts", json={"v": 1, "alerts": [mine]}).json()
+    assert again["receipts"][0]["status"] == "duplicate"

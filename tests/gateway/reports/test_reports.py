@@ -174,6 +174,36 @@ def test_csv_exports(gw: GatewayServer) -> None:
     assert len(rows) == 2
 
 
+def test_csv_cells_never_start_a_formula(gw: GatewayServer) -> None:
+    hostile = {
+        "name": '=HYPERLINK("http://evil.example","点我")',
+        "owner": "@SUM(1+1)*cmd|' /C calc'!A0",
+    }
+    gw.add_compound("c3", "p1", name=hostile["name"])
+    add_alert(gw, "C1", datetime(2026, 11, 20, 4, tzinfo=UTC), compound="c3",
+              state="dispatched", owner=hostile["owner"],
+              ack_after=timedelta(minutes=3))  # fmt: skip
+    client = gw.login("off1")
+    for view in ("alerts", "compounds"):
+        resp = client.get("/api/v1/reports/daily.csv", params={"date": "2026-11-20", "view": view})
+        rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
+        cells = [cell for row in rows for cell in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")], view
+        assert "'" + hostile["name"] in cells  # kept, as text
+        if view == "alerts":
+            [c1] = [r for r in rows if r[0] == "C1"]
+            assert c1[8] == "'" + hostile["owner"] and c1[9] == "3.0"  # numbers stay numbers
+
+
+def test_formula_cells_are_prefixed() -> None:
+    from anju_gateway.api.downloads import safe_cell
+
+    for text in ("=1+1", "+1", "-1+2", "@A1", "\t=1", "\r=1"):
+        assert safe_cell(text) == "'" + text
+    assert safe_cell("幸福里 - 北门") == "幸福里 - 北门"
+    assert safe_cell(-3) == -3 and safe_cell(2.5) == 2.5 and safe_cell("") == ""
+
+
 def test_html_page(gw: GatewayServer) -> None:
     client = gw.login("off1")
     resp = client.get("/reports/daily", params={"date": "2026-11-20"})

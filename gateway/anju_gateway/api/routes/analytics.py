@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
 from anju_gateway.api.downloads import csv_download
 from anju_gateway.api.routes.reports import page_user, report_scope, scope_label
+from anju_gateway.api.schemas import FIRST_DAY, LAST_DAY, Day
 from anju_gateway.metrics import REJECTED
 from anju_gateway.reports import svg
 from anju_gateway.reports.analytics import (
@@ -53,8 +54,8 @@ def _params(
     clock: ClockDep,
     settings: SettingsDep,
     user: Annotated[User, Depends(current_user)],
-    from_: Annotated[date | None, Query(alias="from", description="First local day")] = None,
-    to: Annotated[date | None, Query(description="Last local day (inclusive)")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="First local day")] = None,
+    to: Annotated[Day | None, Query(description="Last local day (inclusive)")] = None,
     compound_id: Annotated[str | None, Query(max_length=64)] = None,
     kind: Annotated[str | None, Query(max_length=32)] = None,
     by: By = "compound_kind",
@@ -136,10 +137,13 @@ def month_summary(db: DbDep, q: Query_, month: str | None) -> Summary:
         try:
             first = date.fromisoformat(f"{month}-01")
         except ValueError:
+            first = date.min  # refused just below
+        if not FIRST_DAY <= first <= LAST_DAY:
             REJECTED.labels(reason="bad_range").inc()
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, detail="month must be YYYY-MM"
-            ) from None
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=f"month must be YYYY-MM, {FIRST_DAY.year} to {LAST_DAY.year}",
+            )
     return summary(db.conn(), q.filter, first, tz=q.tz, today=q.today, names=q.names,
                    kind_label=kind_label)  # fmt: skip
 
@@ -191,8 +195,8 @@ def analytics_page(
     clock: ClockDep,
     settings: SettingsDep,
     user: Annotated[User | None, Depends(page_user)],
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Annotated[Day | None, Query()] = None,
     compound_id: Annotated[str | None, Query(max_length=64)] = None,
     kind: Annotated[str | None, Query(max_length=32)] = None,
     by: By = "compound_kind",

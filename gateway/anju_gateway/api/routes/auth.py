@@ -45,9 +45,14 @@ def login(
     settings: SettingsDep,
 ) -> LoginResponse:
     throttle: SlidingWindowLimiter = request.app.state.login_throttle
+    # One address trying many usernames (spraying) is paused as well, whatever the names.
+    per_address: SlidingWindowLimiter = request.app.state.login_address_throttle
     address = request.client.host if request.client else "?"
     moment = time.monotonic()
-    wait = throttle.retry_after((body.username, address), moment)
+    wait = max(
+        throttle.retry_after((body.username, address), moment),
+        per_address.retry_after(address, moment),
+    )
     if wait > 0:
         LOGINS.labels(outcome="throttled").inc()
         raise HTTPException(
@@ -61,6 +66,7 @@ def login(
         burn_password_check(body.password)
     if found is None or not verify_password(found[1], body.password):
         throttle.record((body.username, address), moment)
+        per_address.record(address, moment)
         LOGINS.labels(outcome="failed").inc()
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail="用户名或密码错误 / wrong username or password"

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response, status
 
 from anju_contracts import Heartbeat, Strict
-from anju_gateway.api.deps import ClockDep, CurrentEdge, DbDep, HubDep, UserScope
+from anju_gateway.api.deps import ClockDep, CurrentEdge, DbDep, HubDep, SettingsDep, UserScope
 from anju_gateway.edges.supervision import receive_heartbeat
 from anju_gateway.metrics import REJECTED
 from anju_gateway.store.heartbeats import list_health
@@ -24,6 +24,8 @@ class EdgeView(Strict):
     last_heartbeat_at: str | None
     queue_depth: int | None
     oldest_unsent_age_s: float | None
+    shed_total: int | None
+    dead_letters_total: int | None
     detector_fps: float | None
     disk_free_bytes: int | None
     cpu_temp_c: float | None
@@ -34,14 +36,19 @@ class EdgeView(Strict):
 
 @router.post("/edge/heartbeat", status_code=status.HTTP_204_NO_CONTENT)
 def heartbeat(
-    body: Heartbeat, edge: CurrentEdge, db: DbDep, hub: HubDep, clock: ClockDep
+    body: Heartbeat,
+    edge: CurrentEdge,
+    db: DbDep,
+    hub: HubDep,
+    clock: ClockDep,
+    settings: SettingsDep,
 ) -> Response:
     if body.compound_id != edge.compound_id:
         REJECTED.labels(reason="foreign_compound").inc()
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, detail=f"this box belongs to compound {edge.compound_id!r}"
         )
-    receive_heartbeat(db, hub, edge, body, clock.now())
+    receive_heartbeat(db, hub, edge, body, clock.now(), settings)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -63,6 +70,8 @@ def edges(db: DbDep, scope: UserScope) -> list[EdgeView]:
                 last_heartbeat_at=h.received_at,
                 queue_depth=beat.get("queue_depth"),
                 oldest_unsent_age_s=beat.get("oldest_unsent_age_s"),
+                shed_total=beat.get("shed_total"),
+                dead_letters_total=beat.get("dead_letters_total"),
                 detector_fps=beat.get("detector_fps"),
                 disk_free_bytes=beat.get("disk_free_bytes"),
                 cpu_temp_c=beat.get("cpu_temp_c"),

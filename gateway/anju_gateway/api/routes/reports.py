@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from anju_gateway.access.scope import Scope, scope_for
 from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
 from anju_gateway.api.downloads import csv_download
+from anju_gateway.api.schemas import Day
 from anju_gateway.reports.daily import DailyReport, build_daily_report, default_day
 from anju_gateway.store import Database
 from anju_gateway.store.users import Role, User
@@ -56,7 +57,7 @@ def daily_json(
     clock: ClockDep,
     settings: SettingsDep,
     user: Annotated[User, Depends(current_user)],
-    date_: Annotated[date | None, Query(alias="date")] = None,
+    date_: Annotated[Day | None, Query(alias="date")] = None,
 ) -> DailyReport:
     return _report(user, db, clock, settings, date_)
 
@@ -67,7 +68,7 @@ def daily_csv(
     clock: ClockDep,
     settings: SettingsDep,
     user: Annotated[User, Depends(current_user)],
-    date_: Annotated[date | None, Query(alias="date")] = None,
+    date_: Annotated[Day | None, Query(alias="date")] = None,
     view: Literal["alerts", "compounds"] = "alerts",
 ) -> Response:
     report = _report(user, db, clock, settings, date_)
@@ -111,7 +112,7 @@ def daily_page(
     clock: ClockDep,
     settings: SettingsDep,
     user: Annotated[User | None, Depends(page_user)],
-    date_: Annotated[date | None, Query(alias="date")] = None,
+    date_: Annotated[Day | None, Query(alias="date")] = None,
 ) -> Response:
     if user is None:
         return RedirectResponse(f"/?next={request.url.path}", status_code=303)

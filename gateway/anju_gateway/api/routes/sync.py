@@ -93,7 +93,7 @@ async def edge_sync(
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(queue.get(), timeout=min(remaining, settings.sync_recheck_s))
-            if _draining(cycle) or await request.is_disconnected():
+            if hub.closed or _draining(cycle) or await request.is_disconnected():
                 break
             current = await run_in_threadpool(snapshot)
     finally:

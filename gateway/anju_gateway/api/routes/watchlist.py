@@ -10,7 +10,7 @@ from anju_common.ratelog import RateLimitedLog
 from anju_contracts import WatchlistKind, format_ts
 from anju_contracts.plates import PlateError, display_plate
 from anju_gateway.api.deps import ClockDep, CurrentUser, DbDep
-from anju_gateway.api.schemas import WatchlistAuditView, WatchlistCreate, WatchlistView
+from anju_gateway.api.schemas import RowId, WatchlistAuditView, WatchlistCreate, WatchlistView
 from anju_gateway.events import Event, EventHub
 from anju_gateway.metrics import REJECTED
 from anju_gateway.precinct.watchlists import (
@@ -122,7 +122,7 @@ def _entry_in_scope(db: DbDep, user: CurrentUser, entry_id: int) -> WatchRow:
 
 @router.delete("/{entry_id}", status_code=204)
 def delete_watch(
-    entry_id: int, request: Request, user: CurrentUser, db: DbDep, clock: ClockDep
+    entry_id: RowId, request: Request, user: CurrentUser, db: DbDep, clock: ClockDep
 ) -> None:
     row = _entry_in_scope(db, user, entry_id)
     if not watch_scope(user).may_touch(row.precinct_id):
@@ -138,7 +138,7 @@ def delete_watch(
 
 
 @router.get("/{entry_id}/audit", response_model=list[WatchlistAuditView])
-def entry_audit(entry_id: int, user: CurrentUser, db: DbDep) -> list[WatchlistAuditView]:
+def entry_audit(entry_id: RowId, user: CurrentUser, db: DbDep) -> list[WatchlistAuditView]:
     _entry_in_scope(db, user, entry_id)
     return [
         WatchlistAuditView(action=a.action, actor=a.actor, at=a.at, detail=a.detail)

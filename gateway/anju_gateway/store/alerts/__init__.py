@@ -10,6 +10,7 @@ from anju_gateway.store.alerts.records import (
     StoredAlert,
     get_alert,
     get_snapshot,
+    held_by_other_compounds,
     insert_alerts,
     query_alerts,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "flag_breaches",
     "get_alert",
     "get_snapshot",
+    "held_by_other_compounds",
     "insert_alerts",
     "lifecycle_state",
     "mark_cleared",

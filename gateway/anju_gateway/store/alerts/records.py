@@ -99,6 +99,18 @@ def insert_alerts(
     return list(fresh), [i for i in ids if i not in fresh]
 
 
+def held_by_other_compounds(
+    conn: sqlite3.Connection, *, alert_ids: Sequence[str], compound_id: str
+) -> set[str]:
+    """Which of these ids are already alerts of another compound."""
+    taken: set[str] = set()
+    for start in range(0, len(alert_ids), _CHUNK):
+        chunk = list(alert_ids[start : start + _CHUNK])
+        sql = f"SELECT id FROM alerts WHERE id IN ({_marks(len(chunk))}) AND compound_id != ?"
+        taken.update(r[0] for r in conn.execute(sql, [*chunk, compound_id]))
+    return taken
+
+
 def _row(a: NewAlert, received_at: str) -> tuple[object, ...]:
     return (
         a.id,

@@ -256,6 +256,12 @@ function connectLive() {
 // ---- device board ----
 const BOARD_POLL_MS = 10000;
 const boardVisible = () => !$("#board-tab").hidden;
+// Alerts the box's disk quota shed and messages it set aside: totals so far, red when any.
+function lostText(e) {
+  const parts = [["shed", e.shed_total], ["dead_letters", e.dead_letters_total]]
+    .filter(([, n]) => n > 0).map(([key, n]) => `<span class="loss">${t(key)} ${n}</span>`);
+  return parts.length ? parts.join(" ") : `<span class="muted">0</span>`;
+}
 async function loadBoard() {
   let edges;
   try { edges = await api("/api/v1/edges"); }
@@ -269,6 +275,7 @@ async function loadBoard() {
     <td><span class="state ${e.online ? "st-resolved" : "st-new"}">${e.online ? t("online") : t("offline")}</span></td>
     <td>${e.last_heartbeat_at ? fmtTime(e.last_heartbeat_at) : t("never")}</td>
     <td>${e.queue_depth ?? ""}${e.oldest_unsent_age_s ? ` <span class="muted small">(${Math.round(e.oldest_unsent_age_s)} s)</span>` : ""}</td>
+    <td class="lost">${lostText(e)}</td>
     <td>${(e.devices || []).map((d) => `<span class="dev ${esc(d.state)}" title="${esc(label("dev_state", d.state))}">${esc(label("dev_kind", d.kind))} ${esc(d.id)} · ${esc(label("dev_state", d.state))}</span>`).join(" ")}</td></tr>`).join("");
 }
 setInterval(() => { if (state.user && boardVisible()) loadBoard(); }, BOARD_POLL_MS);
