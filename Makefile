@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format bench models system-deps browser clean ansible-venv
+.PHONY: setup demo test lint format bench models system-deps browser clean ansible-venv install-check
 
 setup: $(STAMP) system-deps
 
@@ -67,6 +67,23 @@ $(ANSIBLE_STAMP): deploy/ansible/requirements-dev.txt
 	$(PYTHON) -m venv $(ANSIBLE_VENV)
 	$(ANSIBLE_VENV)/bin/pip install --quiet -r deploy/ansible/requirements-dev.txt
 	touch $(ANSIBLE_STAMP)
+
+# The installer's path (docs/install.md) on two blank Debian 12 boxes booted with systemd-nspawn,
+# as root. Blank roots and downloads are cached outside the clone (docs/install.md, "How the
+# installer is tested"); logs go to test-artifacts/install-check/.
+INSTALL_CHECK_TOOLS := debootstrap systemd-nspawn openssl curl ssh ip
+install-check: setup ansible-venv
+	@missing=""; for t in $(INSTALL_CHECK_TOOLS); do \
+		command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's debootstrap, systemd-container, openssl, curl, openssh-client, iproute2"; \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap \
+			systemd-container openssl curl openssh-client iproute2) >/dev/null; \
+	else \
+		echo "install-check needs root (debootstrap, overlay mounts, network namespaces)"; exit 1; \
+	fi
+	$(PY) -m tests.machines.install_check
 
 demo: setup
 	$(VENV)/bin/anju demo
