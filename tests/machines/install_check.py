@@ -138,8 +138,9 @@ def main() -> int:
     cache.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(args.logs, ignore_errors=True)
     args.logs.mkdir(parents=True)
-    lock = (cache / "lock").open("w")
-    fcntl.flock(lock, fcntl.LOCK_EX)  # one check at a time on this machine
+    # One check at a time on this machine, whatever its cache: the bridge and namespaces are named.
+    lock = os.open("/run/lock/anju-install-check.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # held until the process ends
     reap_leftovers()
 
     def stop_on_signal(signum: int, _frame: object) -> None:
