@@ -58,7 +58,7 @@ def test_the_check_inventory_is_the_example_with_the_blanks_filled(tmp_path: Pat
     addresses = {GATEWAY: "10.0.0.2", EDGE: "10.0.0.3"}
     inv = check_inventory(addresses, tmp_path / "ssh_config", tmp_path / "a.whl", tmp_path)
     added = _keys(inv) - _keys(example)
-    assert added == {"all.vars.ansible_ssh_common_args", "all.vars.ansible_python_interpreter"}
+    assert added == {"all.vars.ansible_ssh_common_args"}
     edge = inv["all"]["children"]["edges"]["hosts"][EDGE]
     edge_example = example["all"]["children"]["edges"]["hosts"][EDGE]
     # The compound, its gates, cameras and passwords are the example's own.

@@ -195,8 +195,8 @@ def check_inventory(
     top = inv["all"]
     top.setdefault("vars", {}).update(
         anju_wheel=str(wheel),
+        # The throwaway key and the boxes' host keys.
         ansible_ssh_common_args=f"-F {ssh_config}",
-        ansible_python_interpreter="/usr/bin/python3",
     )
     gw = top["children"]["gateways"]["hosts"][GATEWAY]
     gw.update(
