@@ -161,12 +161,17 @@ class Controller:
                 text=True,
             )  # fmt: skip
             assert proc.stdout is not None
-            for line in proc.stdout:
-                f.write(line)
-                f.flush()
-                if line.startswith(("TASK [", "RUNNING HANDLER [", "PLAY RECAP")):
-                    marks.append((time.monotonic(), line.split(" ***")[0].strip()))
-            returncode = proc.wait()
+            try:
+                for line in proc.stdout:
+                    f.write(line)
+                    f.flush()
+                    if line.startswith(("TASK [", "RUNNING HANDLER [", "PLAY RECAP")):
+                        marks.append((time.monotonic(), line.split(" ***")[0].strip()))
+                returncode = proc.wait()
+            except BaseException:  # stopped by a signal: the playbook goes too
+                proc.terminate()
+                proc.wait(30)
+                raise
         slowest = sorted(((b[0] - a[0], a[1]) for a, b in itertools.pairwise(marks)), reverse=True)
         out.with_suffix(".slowest").write_text(
             "".join(f"{d:7.1f} s  {name}\n" for d, name in slowest[:15]), "utf-8"
