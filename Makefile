@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test fuzz lint format bench models models-int8 system-deps test-deps \
-	browser gstreamer clean ansible-venv installer-deps fresh-check arm-check
+	browser gstreamer clean ansible-venv installer-deps fresh-check arm-check install-check
 
 # Debian packages the targets need, each with a shell test that passes when it is there. A
 # fresh Debian 12 / Ubuntu 24.04 / Raspberry Pi OS lacks them: python3-venv (`python3 -m venv`
@@ -102,6 +102,24 @@ $(ANSIBLE_STAMP): deploy/ansible/requirements-dev.txt | installer-deps
 
 installer-deps: $(if $(filter test,$(MAKECMDGOALS)),test-deps)
 	$(call debs,$(DEBS_INSTALLER),,the installer's checks)
+
+# The installer's path (docs/install.md) on two blank Debian 12 boxes booted with systemd-nspawn,
+# as root. Blank roots and downloads are cached outside the clone (docs/install.md, "How the
+# installer is tested"); logs go to test-artifacts/install-check/.
+INSTALL_CHECK_TOOLS := debootstrap systemd-nspawn openssl curl ssh ip
+install-check: setup ansible-venv
+	@missing=""; for t in $(INSTALL_CHECK_TOOLS); do \
+		command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian's debootstrap, systemd-container, openssl, curl, openssh-client, iproute2"; \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap \
+			systemd-container openssl curl openssh-client iproute2) >/dev/null; \
+	else \
+		echo "install-check needs root (debootstrap, overlay mounts, network namespaces)"; exit 1; \
+	fi
+	$(PY) -m tests.machines.install_check
+
 
 # `make demo ONCE=1` exits once the demo alert has arrived (exit 1 when it did not);
 # `make demo PORT=8090` puts the gateway on another port; ARGS='...' passes anything else.
