@@ -87,11 +87,12 @@ def test_long_poll_wakes_on_change_and_times_out(gateway, device, admin) -> None
     # While the request is held the server keeps answering (the loop is not blocked).
     t0 = time.monotonic()
     assert httpx.get(f"{gateway.url}/healthz").status_code == 200
-    assert time.monotonic() - t0 < 1
+    assert time.monotonic() - t0 < 3
     admin.post("/api/v1/watchlist", json={"value": "粤B12345D", "reason": "r"})
-    thread.join(10)
+    thread.join(15)
     assert result["r"].status_code == 200
-    assert time.monotonic() - started < 5
+    # Well before the 20 s the request asked to be held (loose: the machine may be loaded).
+    assert time.monotonic() - started < 15
     assert [e.value for e in EdgeSync.model_validate_json(result["r"].content).watchlist] == [
         "粤B12345D"
     ]
@@ -114,6 +115,7 @@ def test_held_request_does_not_delay_gateway_shutdown(gateway, device) -> None: 
     time.sleep(0.3)
     started = time.monotonic()
     gateway.stop()
-    thread.join(5)
-    assert time.monotonic() - started < 4
+    thread.join(15)
+    # Well before the 25 s the request asked to be held.
+    assert time.monotonic() - started < 15
     assert result["status"] == 304
