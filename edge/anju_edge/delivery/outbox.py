@@ -7,6 +7,13 @@ time): it is stored in ``source_keys`` in the same transaction as the alert, so 
 delivered again (a crash between the commit and the broker's ack) is found and not raised
 twice. Keys are kept 8 days, longer than the broker keeps the edge's session (7 days).
 
+The quota counts real disk use: the database's pages in use (`page_count - freelist_count`,
+both O(1)), not payload bytes (on disk a queued alert takes about 1.5x its JSON). The WAL comes
+on top, bounded by SQLite's auto-checkpoint (about 4 MB). Nothing on the path of a put grows
+with the backlog: the number of queued alerts is a running total kept in ``counters`` in the same
+transaction as the rows, and shedding walks the ``outbox_shed`` index from the lowest severity
+and oldest, only as far as it must.
+
 Connections come from :mod:`anju_common.sqlite`: one per thread, and every read-modify-write under
 BEGIN IMMEDIATE, because deferred transactions that upgrade to writers fail with SQLITE_BUSY
 under concurrency.
@@ -79,7 +86,15 @@ def m002_source_keys_and_dead_messages(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_running_totals(db: sqlite_utils.Database) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO counters (name, value) SELECT 'queued', COUNT(*) FROM outbox"
+    )
+
+
 SOURCE_KEY_DAYS = 8
+_SHED_ROUNDS = 8  # a put sheds in at most this many steps (each re-measures the pages in use)
 _PRUNE_EVERY_S = 3600.0
 
 
@@ -130,36 +145,51 @@ class Outbox(ThreadLocalSQLite):
 
     def _insert(self, conn: sqlite3.Connection, alert: Alert) -> list[str]:
         payload = alert.model_dump_json()
-        conn.execute(
+        added = conn.execute(
             "INSERT OR IGNORE INTO outbox (id, severity_rank, created_at, size, payload) "
             "VALUES (?, ?, ?, ?, ?)",
             (alert.id, SEVERITY_RANK[alert.severity], time.time(), len(payload), payload),
-        )
-        total = conn.execute("SELECT COALESCE(SUM(size), 0) FROM outbox").fetchone()[0]
-        if total > self.max_bytes:
-            return self._shed(conn, total - self.max_bytes, keep=alert.id)
-        return []
+        ).rowcount
+        _count(conn, "queued", added)
+        shed: list[str] = []
+        for _ in range(_SHED_ROUNDS):
+            excess = _used_bytes(conn) - self.max_bytes
+            if excess <= 0:
+                break
+            step = self._shed(conn, excess, keep=alert.id)
+            if not step:
+                break  # nothing left to shed but the new alert itself
+            shed.extend(step)
+        if shed:
+            logger.warning("outbox over quota: shed %d alert(s), lowest severity first", len(shed))
+        return shed
 
     def _shed(self, conn: sqlite3.Connection, excess: int, keep: str) -> list[str]:
+        """Deletes the lowest-severity, oldest alerts whose payloads add up to ``excess`` bytes
+        (pages hold a little more than the payload, so this frees at least that much)."""
         shed: list[str] = []
         freed = 0
         rows = conn.execute(
-            "SELECT id, severity_rank, size FROM outbox WHERE id != ? "
+            "SELECT id, severity_rank, size FROM outbox INDEXED BY outbox_shed WHERE id != ? "
             "ORDER BY severity_rank ASC, created_at ASC",
             (keep,),
         )
-        for alert_id, rank, size in rows.fetchall():
+        for alert_id, rank, size in rows:  # the cursor walks the index only as far as needed
             if freed >= excess:
                 break
             shed.append(alert_id)
             freed += size
             severity = next(s for s, r in SEVERITY_RANK.items() if r == rank)
             OUTBOX_SHED.labels(severity=severity.value).inc()
+        rows.close()
         conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in shed])
         _count(conn, "shed", len(shed))
-        if shed:
-            logger.warning("outbox over quota: shed %d alert(s), lowest severity first", len(shed))
+        _count(conn, "queued", -len(shed))
         return shed
+
+    def used_bytes(self) -> int:
+        """Disk the outbox's database uses (pages in use; the WAL not included)."""
+        return _used_bytes(self.conn())
 
     def batch(self, limit: int) -> list[QueuedAlert]:
         """The next alerts to send: highest severity first, then oldest."""
@@ -173,7 +203,10 @@ class Outbox(ThreadLocalSQLite):
         if not ids:
             return
         with self.write() as conn:
-            conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+            gone = 0
+            for alert_id in ids:
+                gone += conn.execute("DELETE FROM outbox WHERE id = ?", (alert_id,)).rowcount
+            _count(conn, "queued", -gone)
         self._refresh_gauge()
 
     def dead_letter(self, alert_id: str, error: str) -> None:
@@ -183,7 +216,8 @@ class Outbox(ThreadLocalSQLite):
                 "SELECT id, created_at, ?, payload FROM outbox WHERE id = ?",
                 (error[:500], alert_id),
             ).rowcount
-            conn.execute("DELETE FROM outbox WHERE id = ?", (alert_id,))
+            gone = conn.execute("DELETE FROM outbox WHERE id = ?", (alert_id,)).rowcount
+            _count(conn, "queued", -gone)
             _count(conn, "dead_letters", moved)
         DEAD_LETTERS.labels(reason="gateway_refused").inc(moved)
         self._refresh_gauge()
@@ -212,7 +246,8 @@ class Outbox(ThreadLocalSQLite):
         return self._counter("dead_letters")
 
     def depth(self) -> int:
-        return int(self.conn().execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+        """Alerts queued (a running total: COUNT(*) would read the whole table)."""
+        return self._counter("queued")
 
     def oldest_age_s(self) -> float | None:
         row = self.conn().execute("SELECT MIN(created_at) FROM outbox").fetchone()
@@ -227,6 +262,13 @@ class Outbox(ThreadLocalSQLite):
 
     def _refresh_gauge(self) -> None:
         OUTBOX_DEPTH.set(self.depth())
+
+
+def _used_bytes(conn: sqlite3.Connection) -> int:
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    return int((pages - free) * size)
 
 
 def _count(conn: sqlite3.Connection, name: str, n: int) -> None:

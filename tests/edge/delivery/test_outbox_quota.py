@@ -14,6 +14,7 @@ from anju_contracts import Alert, Severity
 from anju_edge.delivery.outbox import Outbox
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+PAD = 20_000  # bytes of padding: an alert the size of one with a thumbnail
 
 
 def alert(severity: Severity, minute: int, pad: int = 0) -> Alert:
@@ -44,27 +45,59 @@ def test_survives_reopen(tmp_path: Path) -> None:
 
 
 def test_quota_sheds_lowest_severity_oldest_first(tmp_path: Path) -> None:
-    # Each alert is about 1.2 KB; the quota holds about five.
-    box = Outbox(tmp_path / "o.db", 1024 * 1024)
-    box.max_bytes = 6_500
+    # The quota counts the database's pages in use: it is set to what five ~20 KB alerts take,
+    # so each further alert sheds one.
+    box = Outbox(tmp_path / "o.db", 1 << 30)
     before = {s: shed(s) for s in ("low", "normal", "critical")}
-    low_old, low_new = alert(Severity.low, 1, 1000), alert(Severity.low, 2, 1000)
+    low_old, low_new = alert(Severity.low, 1, PAD), alert(Severity.low, 2, PAD)
     normal, crit1, crit2 = (
-        alert(Severity.normal, 3, 1000),
-        alert(Severity.critical, 4, 1000),
-        alert(Severity.critical, 5, 1000),
+        alert(Severity.normal, 3, PAD),
+        alert(Severity.critical, 4, PAD),
+        alert(Severity.critical, 5, PAD),
     )
     for a in (low_old, low_new, normal, crit1, crit2):
         assert box.put(a) == []
-    assert box.put(alert(Severity.high, 6, 1000)) == [low_old.id]
-    assert box.put(alert(Severity.high, 7, 1000)) == [low_new.id]
-    assert box.put(alert(Severity.critical, 8, 1000)) == [normal.id]
+    box.max_bytes = box.used_bytes() + 2048
+    assert box.put(alert(Severity.high, 6, PAD)) == [low_old.id]
+    assert box.put(alert(Severity.high, 7, PAD)) == [low_new.id]
+    assert box.put(alert(Severity.critical, 8, PAD)) == [normal.id]
+    assert box.used_bytes() <= box.max_bytes
     kept = {Alert.model_validate_json(q.payload).severity for q in box.batch(100)}
     assert kept == {Severity.critical, Severity.high}
+    assert box.depth() == 5
     assert box.shed_total() == 3
     assert shed("low") - before["low"] == 2 and shed("normal") - before["normal"] == 1
     # Highest severity goes out first.
     assert Alert.model_validate_json(box.batch(1)[0].payload).severity is Severity.critical
+
+
+def test_the_quota_is_disk_use_not_payload_bytes(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db", 1 << 30)
+    empty = box.used_bytes()
+    for i in range(20):
+        box.put(alert(Severity.high, i, PAD))
+    payload = sum(len(q.payload) for q in box.batch(100))
+    # Pages hold more than the JSON: the quota sees that.
+    assert box.used_bytes() - empty > payload
+    # Shrinking the quota to half of today's use sheds until the pages in use fit.
+    box.max_bytes = empty + (box.used_bytes() - empty) // 2
+    box.put(alert(Severity.critical, 100, PAD))
+    assert box.used_bytes() <= box.max_bytes
+    assert 8 <= box.depth() <= 11
+
+
+def test_depth_is_a_running_total_that_survives_reopen(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db", 1 << 30)
+    alerts = [alert(Severity.high, i) for i in range(10)]
+    for a in alerts:
+        box.put(a)
+    box.put(alerts[0])  # the same alert again: ignored, not counted twice
+    box.ack([alerts[1].id, alerts[2].id, "01ZZZZZZZZZZZZZZZZZZZZZZZZ"])  # one unknown id
+    box.dead_letter(alerts[3].id, "refused")
+    assert box.depth() == 7
+    box.close()
+    again = Outbox(tmp_path / "o.db", 1 << 30)
+    assert again.depth() == 7 == len(again.batch(100))
 
 
 def test_concurrent_writers_and_acks(tmp_path: Path) -> None:
