@@ -57,7 +57,14 @@ def check_config(
 
     Example: anju edge check-config /etc/anju/edge.yaml --probe
     """
+    from anju_edge.delivery.tls import TlsConfigError, tls_context
+
     cfg = _load(file)
+    try:
+        tls_context(cfg.gateway)  # the pinned CA and client certificate load
+    except TlsConfigError as exc:
+        typer.echo(f"{file}: {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(
         f"ok: compound {cfg.compound_id}, {len(cfg.gates)} gate(s), {len(cfg.cameras)} camera(s), "
         f"{sum(len(c.rules) for c in cfg.cameras)} camera rule(s)"
@@ -146,14 +153,22 @@ def enrol(
     """
     from anju_edge.delivery.enrol import EnrolFailed
     from anju_edge.delivery.enrol import enrol as do_enrol
+    from anju_edge.delivery.tls import TlsConfigError, tls_context
 
+    verify = None
+    if config is not None:
+        cfg = _load(config)
+        token_file = token_file or cfg.token_path()
+        try:
+            verify = tls_context(cfg.gateway)  # the config's pinned CA (and client certificate)
+        except TlsConfigError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
     if token_file is None:
-        if config is None:
-            typer.echo("give --config or --token-file", err=True)
-            raise typer.Exit(2)
-        token_file = _load(config).token_path()
+        typer.echo("give --config or --token-file", err=True)
+        raise typer.Exit(2)
     try:
-        resp = do_enrol(gateway, code, token_file)
+        resp = do_enrol(gateway, code, token_file, verify=verify)
     except EnrolFailed as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None

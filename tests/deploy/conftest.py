@@ -14,6 +14,7 @@ import pytest
 
 from anju.netutil import free_port
 from tests.support.servers import GatewayServer
+from tests.support.tls import make_ca
 
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_DIR = REPO / "deploy" / "ansible"
@@ -66,7 +67,9 @@ class Applied:
     token_after_first: str
 
 
-def inventory(root: Path, gateway_url: str, code: str, mqtt_port: int) -> dict[str, object]:
+def inventory(
+    root: Path, gateway_url: str, code: str, mqtt_port: int, ca: Path | None = None
+) -> dict[str, object]:
     return {
         "all": {
             "vars": {
@@ -91,6 +94,8 @@ def inventory(root: Path, gateway_url: str, code: str, mqtt_port: int) -> dict[s
                             "anju_compound_name": "庐山小区",
                             "anju_gateway_url": gateway_url,
                             "anju_enrol_code": code,
+                            # The precinct's CA: copied to the box and pinned in its config.
+                            "anju_gateway_ca_certificate": str(ca) if ca else "",
                             "anju_edge_mqtt_password": "edge-service-secret",
                             "anju_gate_rules": {"door_forced": "critical", "cooldown_s": 30},
                             "anju_gates": [
@@ -164,7 +169,8 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Applied]:
         port = free_port()
         inv = base / "inventory.yml"
         # JSON is YAML.
-        inv.write_text(json.dumps(inventory(root, gw.url, gw.enrol_code("c1"), port)), "utf-8")
+        ca = make_ca(base / "pki").cert
+        inv.write_text(json.dumps(inventory(root, gw.url, gw.enrol_code("c1"), port, ca)), "utf-8")
         first = playbook("-i", str(inv), "site.yml")
         assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
         token = (root / "var/lib/anju/edge/token").read_text("utf-8")

@@ -122,6 +122,9 @@ def test_rendered_edge_config_loads_and_the_model_matches_its_manifest(applied: 
     cfg = load_config(applied.root / "etc/anju/edge.yaml")
     assert cfg.compound_id == "c1" and cfg.name == "庐山小区"
     assert cfg.gateway.url == applied.gateway.url
+    # The precinct's CA is copied to the box and pinned.
+    assert cfg.gateway.ca_file == applied.root / "etc/anju/gateway-ca.crt"
+    assert cfg.gateway.ca_file.read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
     assert cfg.data_dir == applied.root / "var/lib/anju/edge"
     assert cfg.token_path() == applied.root / "var/lib/anju/edge/token"
     assert (cfg.broker.username, cfg.broker.password) == ("anju-edge", "edge-service-secret")

@@ -68,6 +68,30 @@ class GatewayLink(Strict):
     backoff_max_s: float = Field(default=60.0, gt=0, le=3600, description="Longest retry delay.")
     heartbeat_s: float = Field(default=30.0, ge=1, le=600, description="Heartbeat interval.")
     sync_s: float = Field(default=30.0, ge=1, le=3600, description="Watchlist sync interval.")
+    ca_file: Path | None = Field(
+        default=None,
+        description="CA certificate(s) the gateway's certificate must chain to: pinned, the "
+        "system's CAs are then not trusted for the gateway.",
+    )
+    client_cert: Path | None = Field(
+        default=None, description="Client certificate (PEM) for gateways that require mTLS."
+    )
+    client_key: Path | None = Field(
+        default=None, description="Key of client_cert (PEM, mode 0600); omit if in client_cert."
+    )
+
+    @field_validator("ca_file", "client_cert", "client_key")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_absolute():
+            raise ValueError("give an absolute path, e.g. /etc/anju/gateway-ca.crt")
+        return value
+
+    @model_validator(mode="after")
+    def _key_needs_cert(self) -> GatewayLink:
+        if self.client_key is not None and self.client_cert is None:
+            raise ValueError("client_key is set but client_cert is not")
+        return self
 
 
 class OutboxConfig(Strict):

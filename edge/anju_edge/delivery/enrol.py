@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 from pathlib import Path
 
 import httpx
@@ -16,7 +17,14 @@ class EnrolFailed(RuntimeError):
     pass
 
 
-def enrol(gateway_url: str, code: str, token_path: Path, timeout: float = 15.0) -> EnrolResponse:
+def enrol(
+    gateway_url: str,
+    code: str,
+    token_path: Path,
+    timeout: float = 15.0,
+    verify: ssl.SSLContext | None = None,
+) -> EnrolResponse:
+    """``verify``: the gateway's TLS context (`anju_edge.delivery.tls`); None: the defaults."""
     request = EnrolRequest(code=code, hostname=socket.gethostname()[:128])
     try:
         resp = httpx.post(
@@ -24,6 +32,7 @@ def enrol(gateway_url: str, code: str, token_path: Path, timeout: float = 15.0) 
             content=request.model_dump_json(),
             headers={"Content-Type": "application/json"},
             timeout=timeout,
+            verify=verify or True,
         )
     except httpx.HTTPError as exc:
         raise EnrolFailed(f"cannot reach the gateway at {gateway_url}: {exc}") from None

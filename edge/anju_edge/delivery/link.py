@@ -11,6 +11,7 @@ import httpx
 
 from anju_common.worker import Backoff, Worker
 from anju_edge.config import GatewayLink
+from anju_edge.delivery.tls import tls_context
 from anju_edge.metrics import UPLINK_BYTES
 
 
@@ -81,6 +82,7 @@ class GatewayWorker:
             self._client = httpx.Client(
                 base_url=self.link.url,
                 timeout=self.link.timeout_s,
+                verify=tls_context(self.link) or True,
                 event_hooks={"request": [self._count]},
             )
         return self.work(self._client)

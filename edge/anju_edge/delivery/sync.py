@@ -26,6 +26,7 @@ from anju_contracts import EdgeSync, StaffAccount
 from anju_edge.config import GatewayLink
 from anju_edge.delivery.enrol import read_token
 from anju_edge.delivery.link import request_bytes
+from anju_edge.delivery.tls import tls_context
 from anju_edge.metrics import SYNC_FAILURES, SYNC_UPDATES, UPLINK_BYTES
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,15 @@ class EdgeSyncClient:
             cls = (
                 http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
             )
-            self._conn = cls(url.hostname or "localhost", url.port, timeout=timeout)
+            if cls is http.client.HTTPSConnection:
+                self._conn = http.client.HTTPSConnection(
+                    url.hostname or "localhost",
+                    url.port,
+                    timeout=timeout,
+                    context=tls_context(self.link),
+                )
+            else:
+                self._conn = cls(url.hostname or "localhost", url.port, timeout=timeout)
             self._prefix = url.path.rstrip("/")
         return self._conn
 
