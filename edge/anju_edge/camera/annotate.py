@@ -145,47 +145,66 @@ def _draw_boxes(
 @dataclass(frozen=True, slots=True)
 class _Label:
     text: str
-    anchor: Rect
+    anchor: Rect  # the box or zone it names
     background: BGR
     foreground: BGR
 
 
-def _draw_labels(
-    draw: ImageDraw.ImageDraw,
-    labels: Sequence[_Label],
-    font: Font,
-    width: int,
-    height: int,
-    avoid: Sequence[Rect],
-) -> list[Rect | None]:
-    line, top = _text_metrics(font)
-    pad_x, pad_y = max(2, line // 5), max(1, line // 10)
+@dataclass(frozen=True, slots=True)
+class PlacedLabel:
+    """A label as drawn: its text on ``background`` filling ``rect`` (thumbnail pixels)."""
+
+    text: str
+    rect: Rect
+    background: BGR
+    foreground: BGR
+
+
+def _place(
+    labels: Sequence[_Label], font: Font, width: int, height: int, avoid: Sequence[Rect]
+) -> list[PlacedLabel]:
+    line, _ = _text_metrics(font)
+    pad_x, pad_y = _label_padding(line)
     sizes = [(_text_width(font, lb.text) + 2 * pad_x, line + 2 * pad_y) for lb in labels]
     rects = place_labels([lb.anchor for lb in labels], sizes, width, height, avoid)
-    for lb, rect in zip(labels, rects, strict=True):
-        if rect is None:
-            continue
-        x1, y1, x2, y2 = rect
+    return [
+        PlacedLabel(lb.text, rect, lb.background, lb.foreground)
+        for lb, rect in zip(labels, rects, strict=True)
+        if rect is not None
+    ]
+
+
+def _label_padding(line: int) -> tuple[int, int]:
+    return max(2, line // 5), max(1, line // 10)
+
+
+def _draw_labels(draw: ImageDraw.ImageDraw, placed: Sequence[PlacedLabel], font: Font) -> None:
+    line, top = _text_metrics(font)
+    pad_x, pad_y = _label_padding(line)
+    for lb in placed:
+        x1, y1, x2, y2 = lb.rect
         draw.rectangle((x1, y1, x2 - 1, y2 - 1), fill=lb.background)
         draw.text((x1 + pad_x, y1 + pad_y - top), lb.text, font=font, fill=lb.foreground)
-    return rects
 
 
-def object_labels(
+def _object_labels(
     detections: Sequence[Detection], fired: Sequence[Detection], scale: float, cjk: bool
-) -> list[_Label]:
-    """Fired objects first, then by score: when a crowd leaves no room, context labels go."""
+) -> tuple[list[_Label], list[_Label]]:
+    """(fired, context) labels, each by score: when a crowd leaves no room, context goes."""
     fired_ids = {id(d) for d in fired}
-    ordered = sorted(detections, key=lambda d: (id(d) not in fired_ids, -d.score))
-    return [
-        _Label(
-            label_text(d, cjk),
-            _box_rect(d, scale),
-            RED if id(d) in fired_ids else GREEN,
-            WHITE,
-        )
-        for d in ordered
-    ]
+    ordered = sorted(detections, key=lambda d: -d.score)
+    return (
+        [
+            _Label(label_text(d, cjk), _box_rect(d, scale), RED, WHITE)
+            for d in ordered
+            if id(d) in fired_ids
+        ],
+        [
+            _Label(label_text(d, cjk), _box_rect(d, scale), GREEN, WHITE)
+            for d in ordered
+            if id(d) not in fired_ids
+        ],
+    )
 
 
 def draw_detections(
@@ -195,17 +214,51 @@ def draw_detections(
     fonts: LabelFonts | None = None,
 ) -> Image:
     """Boxes and non-overlapping labels at the picture's own size (``anju edge detect
-    --annotate``); ``highlight`` are drawn as the objects that fired."""
+    --annotate``); ``highlight`` (some of ``detections``) are drawn as the objects that fired."""
     fonts = fonts or default_fonts()
     out = image.copy()
     h, w = out.shape[:2]
     _draw_boxes(out, detections, highlight, 1.0)
+    fired, context = _object_labels(detections, highlight, 1.0, fonts.cjk)
+    font = fonts.at(_label_px(w))
+    placed = _place(fired + context, font, w, h, [_box_rect(d, 1.0) for d in detections])
     canvas = PILImage.fromarray(out)
-    labels = object_labels(detections, highlight, 1.0, fonts.cjk)
-    _draw_labels(
-        ImageDraw.Draw(canvas), labels, fonts.at(_label_px(w)), w, h, [lb.anchor for lb in labels]
-    )
+    _draw_labels(ImageDraw.Draw(canvas), placed, font)
     return np.asarray(canvas, np.uint8).copy()
+
+
+def thumbnail_size(width: int, height: int) -> tuple[int, int, float]:
+    """(width, height, scale) of a picture drawn for a thumbnail: at most 640 px wide."""
+    w = min(THUMBNAIL_MAX_WIDTH, width)
+    scale = w / width
+    return w, max(1, round(height * scale)), scale
+
+
+def plan_labels(
+    size: tuple[int, int],
+    detections: Sequence[Detection],
+    fired: Sequence[Detection],
+    zones: Sequence[ZoneView],
+    fonts: LabelFonts,
+) -> list[PlacedLabel]:
+    """The labels ``render_snapshot`` draws on a picture of ``size`` (width, height) and where,
+    in the thumbnail's pixels, without drawing anything. Placed in this order: the fired
+    zone's name, the fired objects, the other zones' names, the other objects."""
+    width, height, scale = thumbnail_size(*size)
+    fired_objects, context = _object_labels(detections, fired, scale, fonts.cjk)
+
+    def zone_label(z: ZoneView) -> _Label:
+        rect = _zone_rect(z.polygon, width, height)
+        return _Label(_shown(z.name, z.id, fonts.cjk), rect, AMBER if z.fired else GREY, BLACK)
+
+    labels = (
+        [zone_label(z) for z in zones if z.fired]
+        + fired_objects
+        + [zone_label(z) for z in zones if not z.fired]
+        + context
+    )
+    avoid = [_box_rect(d, scale) for d in detections]
+    return _place(labels, fonts.at(_label_px(width)), width, height, avoid)
 
 
 def _fit(font: Font, text: str, width: int, ellipsis: str) -> str:
@@ -253,12 +306,10 @@ def render_snapshot(
     fonts: LabelFonts | None = None,
 ) -> Image:
     """The alert's picture at thumbnail width: zones, boxes, labels, and the legend below.
-    ``detections`` are in ``image``'s pixels; ``fired`` is the subset that fired the rule."""
+    ``detections`` are in ``image``'s pixels; ``fired`` are those of them that fired the rule."""
     fonts = fonts or default_fonts()
     h0, w0 = image.shape[:2]
-    width = min(THUMBNAIL_MAX_WIDTH, w0)
-    scale = width / w0
-    height = max(1, round(h0 * scale))
+    width, height, scale = thumbnail_size(w0, h0)
     picture = (
         image.copy()
         if width == w0
@@ -267,31 +318,11 @@ def render_snapshot(
     for zone in sorted(zones, key=lambda z: z.fired):  # the fired zone last, on top
         picture = draw_zone(picture, zone.polygon, zone.fired)
     _draw_boxes(picture, detections, fired, scale)
-
     strip, lines, legend_font = _legend_strip(legend, fonts, width)
     canvas = PILImage.fromarray(np.vstack([picture, strip]))
     draw = ImageDraw.Draw(canvas)
-
-    font = fonts.at(_label_px(width))
-    zone_labels = [
-        _Label(
-            _shown(z.name, z.id, fonts.cjk),
-            _zone_rect(z.polygon, width, height),
-            AMBER if z.fired else GREY,
-            BLACK,
-        )
-        for z in zones
-    ]
-    objects = object_labels(detections, fired, scale, fonts.cjk)
-    fired_ids = {id(d) for d in fired}
-    n_fired = sum(1 for d in detections if id(d) in fired_ids)
-    ordered = (
-        [z for z, v in zip(zone_labels, zones, strict=True) if v.fired]
-        + objects[:n_fired]
-        + [z for z, v in zip(zone_labels, zones, strict=True) if not v.fired]
-        + objects[n_fired:]
-    )
-    _draw_labels(draw, ordered, font, width, height, [o.anchor for o in objects])
+    placed = plan_labels((w0, h0), detections, fired, zones, fonts)
+    _draw_labels(draw, placed, fonts.at(_label_px(width)))
 
     line, top = _text_metrics(legend_font)
     pad = max(3, line // 4)

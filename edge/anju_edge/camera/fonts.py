@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,10 +63,10 @@ class LabelFonts:
             return font
 
 
-def find_cjk_font(
-    candidates: tuple[tuple[str, int], ...] = CJK_FONT_CANDIDATES,
-) -> LabelFonts:
-    """The first candidate that exists and loads; else the fallback, with one warning."""
+def find_cjk_font(candidates: Sequence[tuple[str, int]] | None = None) -> LabelFonts:
+    """The first candidate (default: ``CJK_FONT_CANDIDATES``) that exists and loads; else the
+    fallback, with one warning."""
+    candidates = CJK_FONT_CANDIDATES if candidates is None else candidates
     for path, index in candidates:
         if not Path(path).is_file():
             continue
