@@ -30,33 +30,34 @@ def inside(rect: Rect, width: int, height: int) -> bool:
     return rect[0] >= 0 and rect[1] >= 0 and rect[2] <= width and rect[3] <= height
 
 
-def _candidates(box: Rect, w: int, h: int) -> list[tuple[int, int]]:
-    """Top-left corners to try, best first: above the box, inside its top, below it, beside it,
-    then further away in growing rings."""
-    x1, y1, x2, y2 = box
-    near = [
-        (x1, y1 - h),  # above, left-aligned: where people look for a box's label
-        (x2 - w, y1 - h),  # above, right-aligned
-        (x1, y1),  # inside the box's top
-        (x1, y2),  # below
-        (x2 - w, y2),
-        (x2, y1),  # beside, at the top
-        (x1 - w, y1),
+def _candidate_table() -> npt.NDArray[np.int32]:
+    """Where to try a label, best first, as coefficients of (x1, x2, w, half, y1, y2, h) for its
+    top-left corner (box x1..x2, y1..y2; label w x h; half = w // 2): above the box, inside its
+    top, below it, beside it, then further away in growing rings."""
+    rows = [
+        (1, 0, 0, 0, 1, 0, -1),  # above, left-aligned: where people look for a box's label
+        (0, 1, -1, 0, 1, 0, -1),  # above, right-aligned
+        (1, 0, 0, 0, 1, 0, 0),  # inside the box's top
+        (1, 0, 0, 0, 0, 1, 0),  # below
+        (0, 1, -1, 0, 0, 1, 0),
+        (0, 1, 0, 0, 1, 0, 0),  # beside, at the top
+        (1, 0, -1, 0, 1, 0, 0),
     ]
-    far: list[tuple[int, int]] = []
     for k in range(1, _RINGS + 1):
-        dy, dx = k * h, k * max(1, w // 2)
-        far += [
-            (x1, y1 - h - dy),
-            (x1, y2 + dy),
-            (x1 - dx, y1 - h),
-            (x1 + dx, y1 - h),
-            (x1 - dx, y1 - h - dy),
-            (x1 + dx, y1 - h - dy),
-            (x1 - dx, y2 + dy),
-            (x1 + dx, y2 + dy),
+        rows += [
+            (1, 0, 0, 0, 1, 0, -1 - k),  # further above
+            (1, 0, 0, 0, 0, 1, k),  # further below
+            (1, 0, 0, -k, 1, 0, -1),  # above, moved left or right
+            (1, 0, 0, k, 1, 0, -1),
+            (1, 0, 0, -k, 1, 0, -1 - k),
+            (1, 0, 0, k, 1, 0, -1 - k),
+            (1, 0, 0, -k, 0, 1, k),
+            (1, 0, 0, k, 0, 1, k),
         ]
-    return near + far
+    return np.array(rows, np.int32)
+
+
+_TABLE = _candidate_table()
 
 
 def place_labels(
@@ -75,51 +76,57 @@ def place_labels(
     taken. A label with no free place within a few label sizes of its box is left out
     (``None``): its box is still drawn.
     """
-    placed: list[Rect] = []
+    n = len(boxes)
+    if len(sizes) != n:
+        raise ValueError("one size per box")
+    if n == 0:
+        return []
+    b = np.array(boxes, np.int32).reshape(n, 4)
+    wh = np.array(sizes, np.int32).reshape(n, 2)
+    w, h = wh[:, 0:1], wh[:, 1:2]
+    t = _TABLE
+    # Every candidate of every label at once (n x candidates); only the check against labels
+    # already placed has to run one label after another.
+    x = t[:, 0] * b[:, 0:1] + t[:, 1] * b[:, 2:3] + t[:, 2] * w + t[:, 3] * np.maximum(1, w // 2)
+    y = t[:, 4] * b[:, 1:2] + t[:, 5] * b[:, 3:4] + t[:, 6] * h
+    # Clamped into the picture: a label at the edge slides along it instead of leaving.
+    x = np.minimum(np.maximum(x, 0), width - w)
+    y = np.minimum(np.maximum(y, 0), height - h)
+    cand = np.stack([x, y, x + w, y + h], axis=2)  # n x c x 4
+    cost = np.broadcast_to(np.arange(t.shape[0], dtype=float), x.shape).copy()
+    a = np.array(avoid, np.int32).reshape(-1, 4)
+    if len(a):
+        ix = np.minimum(cand[:, :, None, 2], a[:, 2]) - np.maximum(cand[:, :, None, 0], a[:, 0])
+        iy = np.minimum(cand[:, :, None, 3], a[:, 3]) - np.maximum(cand[:, :, None, 1], a[:, 1])
+        area = np.maximum(ix, 0) * np.maximum(iy, 0)  # n x c x avoid
+        own = (a[None, :, :] == b[:, None, :]).all(axis=2)  # its own box does not count
+        area = np.where(own[:, None, :], 0, area)
+        # Nearer places come first, but covering another box with a whole label costs as much
+        # as moving _COVER_COST places further out.
+        cost += _COVER_COST * area.sum(axis=2) / (w * h)
+    fits = (wh[:, 0] > 0) & (wh[:, 1] > 0) & (wh[:, 0] <= width) & (wh[:, 1] <= height)
+    placed = np.empty((n, 4), np.int32)
+    count = 0
     result: list[Rect | None] = []
-    others: npt.NDArray[np.int64] = np.array(list(avoid), np.int64).reshape(-1, 4)
-    for box, (w, h) in zip(boxes, sizes, strict=True):
-        if w <= 0 or h <= 0 or w > width or h > height:
+    for i in range(n):
+        if not fits[i]:
             result.append(None)
             continue
-        corners = np.array(_candidates(box, w, h), np.int64)
-        # Clamped into the picture: a label at the edge slides along it instead of leaving.
-        cx = np.clip(corners[:, 0], 0, width - w)
-        cy = np.clip(corners[:, 1], 0, height - h)
-        cand = np.stack([cx, cy, cx + w, cy + h], axis=1)
-        free: npt.NDArray[np.bool_] = np.ones(len(cand), bool)
-        if placed:
-            p = np.array(placed, np.int64)
+        c, k = cand[i], cost[i]
+        if count:
+            p = placed[:count]
             hit = (
-                (cand[:, None, 0] < p[None, :, 2])
-                & (p[None, :, 0] < cand[:, None, 2])
-                & (cand[:, None, 1] < p[None, :, 3])
-                & (p[None, :, 1] < cand[:, None, 3])
-            )
-            free = np.logical_not(hit.any(axis=1))
-        if not free.any():
+                (c[:, None, 0] < p[:, 2])
+                & (p[:, 0] < c[:, None, 2])
+                & (c[:, None, 1] < p[:, 3])
+                & (p[:, 1] < c[:, None, 3])
+            ).any(axis=1)
+            k = np.where(hit, np.inf, k)
+        best = int(np.argmin(k))
+        if not np.isfinite(k[best]):
             result.append(None)
             continue
-        o = others[~(others == np.array(box, np.int64)).all(axis=1)]
-        ix = np.clip(
-            np.minimum(cand[:, None, 2], o[None, :, 2])
-            - np.maximum(cand[:, None, 0], o[None, :, 0]),
-            0,
-            None,
-        )
-        iy = np.clip(
-            np.minimum(cand[:, None, 3], o[None, :, 3])
-            - np.maximum(cand[:, None, 1], o[None, :, 1]),
-            0,
-            None,
-        )
-        covered = (ix * iy).sum(axis=1) / float(w * h) if len(o) else np.zeros(len(cand))
-        # Nearer places come first, but covering another box costs as much as moving
-        # _COVER_COST places further out.
-        cost = np.arange(len(cand), dtype=float) + _COVER_COST * covered
-        cost[~free] = np.inf
-        best = cand[int(np.argmin(cost))]
-        rect: Rect = (int(best[0]), int(best[1]), int(best[2]), int(best[3]))
-        placed.append(rect)
-        result.append(rect)
+        placed[count] = c[best]
+        count += 1
+        result.append((int(c[best, 0]), int(c[best, 1]), int(c[best, 2]), int(c[best, 3])))
     return result
