@@ -56,7 +56,7 @@ def stages(precision: str) -> None:
             dets = detector._decode(outputs, prepared, pipeline.min_score)
             lap("output decode + NMS + map back")
             pipeline._camera(frame, prepared.width, prepared.height, dets)
-            lap("track + rules (+ alert)")
+            lap("track + rules")
             return dets
 
         for i in range(8):  # warm-up; the first frames of each camera raise their alerts
