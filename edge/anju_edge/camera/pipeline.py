@@ -47,9 +47,10 @@ _ratelog = RateLimitedLog(logger)
 Image = npt.NDArray[np.uint8]
 
 
-# Findings waiting for their picture. A full queue holds the workers back rather than lose an
-# alert; a storm of alerts is the one time detection may slow down.
-SNAPSHOT_QUEUE = 16
+# Findings waiting for their picture, each holding its frame (a decoded RTSP frame is 1.5 MB).
+# A full queue holds the workers back rather than lose an alert: a storm of alerts is the one
+# time detection may slow down.
+SNAPSHOT_QUEUE = 8
 
 
 @dataclass(frozen=True, slots=True)
