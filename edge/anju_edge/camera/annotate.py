@@ -270,7 +270,8 @@ def _fit(font: Font, text: str, width: int, ellipsis: str) -> str:
 
 
 def legend_lines(legend: Legend, cjk: bool) -> list[str]:
-    """Rule, zone, local time, camera: one line, or two when one would not fit."""
+    """The legend's two halves, (rule · zone) and (local time · camera): drawn on one line
+    joined by ``·``, or on two when one would not fit."""
     rule = rule_name_zh(legend.kind) if cjk else legend.kind.value
     zone = _shown(legend.zone_name, legend.zone_id, cjk)
     camera = _shown(legend.camera_name, legend.camera_id, cjk)
