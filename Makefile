@@ -65,9 +65,17 @@ endef
 setup: system-deps $(STAMP)
 
 # The venv is made only after the packages it needs are there (order-only prerequisite).
-$(STAMP): pyproject.toml | system-deps
+# `make demo` installs only what runs (RUNTIME_STAMP: no test, lint or model-building tools)
+# and shows pip's progress; `make setup` / `make test` add the dev tools on top.
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
+$(RUNTIME_STAMP): pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@echo "installing Anju and what it runs on into $(VENV) (a few minutes the first time)"
+	$(PY) -m pip install --progress-bar on -e .
+	touch $(RUNTIME_STAMP)
+
+$(STAMP): pyproject.toml $(RUNTIME_STAMP) | system-deps
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -125,7 +133,7 @@ install-check: setup ansible-venv
 # `make demo PORT=8090` puts the gateway on another port; ARGS='...' passes anything else.
 DEMO_ARGS = $(if $(filter-out 0 no false,$(ONCE)),--once) $(if $(PORT),--port $(PORT)) $(ARGS)
 
-demo: setup
+demo: system-deps $(RUNTIME_STAMP)
 	$(VENV)/bin/anju demo $(strip $(DEMO_ARGS))
 
 test: test-deps setup browser gstreamer ansible-venv

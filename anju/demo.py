@@ -1,7 +1,9 @@
 """``anju demo``: the whole system on this machine, on embedded defaults.
 
 Starts a broker (Mosquitto, or the embedded one), the gateway on SQLite, one edge box for the
-demo compound enrolled through the real enrolment API, and the simulator playing a scenario.
+demo compound enrolled through the real enrolment API, with two gates and the cameras of the
+camera scenarios (`anju.demo_cameras`), and the simulator: a forced door, the camera scenarios
+(again every few minutes) and then ordinary days at the gates.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from anju.broker import MosquittoBroker, start_broker
+from anju.demo_cameras import CAMERA_KINDS, CYCLE_S, SCENARIOS, camera_round
 from anju.netutil import free_port, wait_for_port
 from anju_common.ratelog import setup_logging
+
+if TYPE_CHECKING:
+    from anju_sim.scenario import ScenarioRunner
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +33,7 @@ PRECINCT = "demo-precinct"
 USERS = (
     # username, password, role, precinct, compound, display name
     ("admin", "anju-admin", "admin", None, None, "系统管理员"),
+    ("supervisor", "anju-supervisor", "supervisor", PRECINCT, None, "值班领导"),
     ("officer", "anju-officer", "officer", PRECINCT, None, "值班民警"),
     ("manager", "anju-manager", "property_manager", None, COMPOUND, "物业经理"),
 )
@@ -35,6 +43,9 @@ def _port_free(port: int) -> bool:
     import socket
 
     with socket.socket() as s:
+        # As the servers bind: a port our own last run left in TIME_WAIT is free again, so a
+        # second `make demo` right after Ctrl-C gets the same ports.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -71,9 +82,28 @@ def _seed_gateway(data_dir: Path) -> None:
     db.close()
 
 
+def _pick_port(wanted: int, what: str) -> int:
+    """``wanted`` when it is free; otherwise a free port, with a line saying why."""
+    if _port_free(wanted):
+        return wanted
+    port = free_port()
+    print(
+        f"port {wanted} is in use (another program, or a demo still running), so the {what} "
+        f"moves to {port} / 端口 {wanted} 已被占用，改用 {port}",
+        flush=True,
+    )
+    return port
+
+
 def demo_edge_config(  # type: ignore[no-untyped-def]
-    data_dir: Path, broker_port: int, gateway_url: str, console_port: int, mqtt5: bool = True
+    data_dir: Path,
+    broker_port: int,
+    gateway_url: str,
+    console_port: int,
+    mqtt5: bool = True,
+    cameras: bool = True,
 ):
+    from anju.demo_cameras import camera_configs
     from anju_edge.config import parse_config
 
     return parse_config(
@@ -93,6 +123,7 @@ def demo_edge_config(  # type: ignore[no-untyped-def]
                 {"id": "north-gate", "name": "北门"},
                 {"id": "garage-gate", "name": "地库入口"},
             ],
+            "cameras": camera_configs() if cameras else [],
         },
         "demo",
     )
@@ -113,8 +144,7 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
 
     started = format_ts(utcnow())
     data_dir = data_dir.resolve()
-    if not _port_free(port):
-        port = free_port()
+    port = _pick_port(port, "officers' console (gateway)")
     gw_dir = data_dir / "gateway"
     _seed_gateway(gw_dir)
 
@@ -135,7 +165,7 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
         db, compound_id=COMPOUND, created_by="demo", now=utcnow(), ttl=timedelta(minutes=10)
     )
     db.close()
-    console_port = port + 1 if _port_free(port + 1) else free_port()
+    console_port = _pick_port(port + 1, "gate console")
     edge_cfg = demo_edge_config(
         data_dir / "edge",
         broker.port,
@@ -159,7 +189,23 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
     stop = threading.Event()
     player = threading.Thread(target=runner.play, args=(stop,), name="sim", daemon=True)
     player.start()
+    stop_cameras = threading.Event()  # `stop` ends the door-forced scenario before this
+    cameras = ScenarioRunner(
+        camera_round(),
+        "127.0.0.1",
+        broker.port,
+        COMPOUND,
+        mqtt5=isinstance(broker, MosquittoBroker),
+    )
+    cameras.start_devices()
+    camera_player = threading.Thread(
+        target=_play_cameras, args=(cameras, stop_cameras), name="sim-cameras", daemon=True
+    )
+    camera_player.start()
 
+    logins = "\n".join(
+        f"    {username} / {password}  {name}" for username, password, role, _, _, name in USERS
+    )
     print(
         f"""
 安居 Anju demo is running / 演示已启动
@@ -168,15 +214,25 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
   Gateway API (OpenAPI JSON):     {gateway_url}/openapi.json
   Alerts as JSON:                 {gateway_url}/api/v1/alerts   (log in first)
   MQTT broker:                    {broker.url}
-  Logins 账号: admin / anju-admin · officer / anju-officer · manager / anju-manager
-  Simulator: playing scenario '{scenario.name}' ({scenario.title})
+  Logins 账号 (username / password):
+{logins}
+  Simulator: playing scenario '{scenario.name}' ({scenario.title}),
+             then the cameras' scenarios ({", ".join(SCENARIOS)}) every {CYCLE_S / 60:.0f} min
 Press Ctrl-C to stop / 按 Ctrl-C 停止
 """,
         flush=True,
     )
-    arrived = _wait_for_demo_alert(gateway_url, since=started, timeout=30)
+    arrived = _wait_for_demo_alert(gateway_url, since=started, kinds={"door_forced"}, timeout=30)
     print(
         "demo alert arrived at the gateway / 演示告警已到达: " + (arrived or "NOT YET (see logs)"),
+        flush=True,
+    )
+    seen = _wait_for_demo_alert(
+        gateway_url, since=started, kinds=set(CAMERA_KINDS), timeout=60, snapshot=True
+    )
+    print(
+        "camera alert with its snapshot arrived / 摄像头告警（含现场截图）已到达: "
+        + (seen or "NOT YET (see logs)"),
         flush=True,
     )
 
@@ -205,11 +261,25 @@ Press Ctrl-C to stop / 按 Ctrl-C 停止
         day.join(timeout=10)
     else:
         runner.stop_devices()
+    stop_cameras.set()
+    camera_player.join(timeout=10)
+    cameras.stop_devices()
     edge.stop()
     server.should_exit = True
     gw_thread.join(timeout=10)
     broker.stop()
-    return 0 if arrived else 1
+    return 0 if arrived and seen else 1
+
+
+def _play_cameras(runner: ScenarioRunner, stop: threading.Event) -> None:
+    """A round of the camera scenarios now, then every CYCLE_S until the demo stops."""
+    while not stop.is_set():
+        try:
+            runner.play(stop)
+        except (OSError, RuntimeError, TimeoutError):
+            logger.warning("the demo's cameras stopped a round: broker unreachable")
+        if stop.wait(CYCLE_S):
+            return
 
 
 def _play_days(broker_port: int, mqtt5: bool, done: threading.Event) -> None:
@@ -233,7 +303,10 @@ def _play_days(broker_port: int, mqtt5: bool, done: threading.Event) -> None:
         seed += 1
 
 
-def _wait_for_demo_alert(gateway_url: str, since: str, timeout: float) -> str | None:
+def _wait_for_demo_alert(
+    gateway_url: str, since: str, kinds: set[str], timeout: float, snapshot: bool = False
+) -> str | None:
+    """The first alert of one of ``kinds`` (with a snapshot, if asked) since the demo began."""
     deadline = time.monotonic() + timeout
     with httpx.Client(base_url=gateway_url, timeout=5) as client:
         token = client.post(
@@ -242,11 +315,12 @@ def _wait_for_demo_alert(gateway_url: str, since: str, timeout: float) -> str | 
         while time.monotonic() < deadline:
             alerts = client.get(
                 "/api/v1/alerts",
-                params={"kind": "door_forced", "since": since, "limit": 1},
+                params={"since": since, "limit": 200},
                 headers={"Authorization": f"Bearer {token}"},
             ).json()["alerts"]
-            if alerts:
-                a = alerts[0]
-                return f"{a['kind']} {a['severity']} at {a['source_id']} ({a['id']})"
+            for a in alerts:
+                if a["kind"] in kinds and (a["has_snapshot"] or not snapshot):
+                    shot = ", with snapshot" if a["has_snapshot"] else ""
+                    return f"{a['kind']} {a['severity']} at {a['source_id']} ({a['id']}{shot})"
             time.sleep(0.3)
     return None

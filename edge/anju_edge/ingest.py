@@ -29,10 +29,12 @@ from anju_contracts import (
     utcnow,
 )
 from anju_edge.devices import DeviceRegistry
-from anju_edge.metrics import MESSAGES, QUEUE_DROPPED, REJECTED
+from anju_edge.metrics import CAMERA_BYTES, MESSAGES, QUEUE_DROPPED, REJECTED
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
+
+_MQTT_BYTES = CAMERA_BYTES.labels(source="mqtt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,5 +172,6 @@ class MessageRouter:
                 RejectReason.schema, f"snapshot properties: {exc.errors()[0]['msg']}"
             ) from None
         self.devices.seen("camera", camera_id)
+        _MQTT_BYTES.inc(len(payload))
         if self.frame_sink is not None:
             self.frame_sink(camera_id, payload, meta, arrived)

@@ -74,6 +74,18 @@ SYNC_UPDATES = Counter("anju_edge_sync_updates_total", "New watchlist/staff copi
 SYNC_FAILURES = Counter(
     "anju_edge_sync_failures_total", "Failed sync requests to the gateway, by reason.", ["reason"]
 )
+# The box's budgets (docs/detection.md, "Budgets"): what it sends up, and what its cameras send it.
+UPLINK_BYTES = Counter(
+    "anju_edge_uplink_bytes_total",
+    "Bytes of HTTP requests to the gateway (request line, headers, body; before TLS), by kind: "
+    "alerts (without their thumbnails), thumbnails, heartbeats, sync, actions.",
+    ["kind"],
+)
+CAMERA_BYTES = Counter(
+    "anju_edge_camera_bytes_total",
+    "Bytes of camera data received: MQTT snapshots, HTTP snapshots, RTSP packets; by source.",
+    ["source"],
+)
 SOURCE_FRAMES = Counter(
     "anju_edge_source_frames_total", "Frames handed on by RTSP/HTTP camera sources.", ["camera"]
 )

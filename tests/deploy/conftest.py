@@ -110,7 +110,28 @@ def inventory(root: Path, gateway_url: str, code: str, mqtt_port: int) -> dict[s
                                     "rules": [{"type": "intrusion", "zone": "z1"}],
                                 },
                                 {"id": "cam2", "mqtt_password": "camera-2-secret"},
+                                # Pulled cameras: no MQTT login; their secrets go to files.
+                                {
+                                    "id": "cam3",
+                                    "name": "北门外",
+                                    "source": {
+                                        "type": "rtsp",
+                                        "url": "rtsp://192.0.2.21:554/Streaming/Channels/102",
+                                    },
+                                    "camera_username": "anju",
+                                    "camera_password": "rtsp:pass-cam3",
+                                },
+                                {
+                                    "id": "cam4",
+                                    "source": {
+                                        "type": "http_snapshot",
+                                        "url": "http://192.0.2.22/ISAPI/Streaming/channels/101/picture",
+                                    },
+                                    "camera_username": "admin",
+                                    "camera_password": "http-pass-cam4",
+                                },
                             ],
+                            "anju_edge_precision": "int8",
                         }
                     }
                 },

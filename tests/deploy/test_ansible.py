@@ -64,6 +64,10 @@ def test_first_run_installs_and_second_run_changes_nothing(applied: Applied) -> 
     assert first["edge-c1"]["changed"] >= 8 and first["gw"]["changed"] >= 4
     # The handler chain ran: the installed config was checked before the (skipped) restart.
     assert "RUNNING HANDLER [anju_edge : Validate the edge config]" in applied.first.stdout
+    # The cameras' passwords (no_log) never reach the installer's output.
+    for run in (applied.first, applied.second):
+        assert "pass-cam3" not in run.stdout + run.stderr
+        assert "pass-cam4" not in run.stdout + run.stderr
     second = recap(applied.second.stdout)
     assert applied.second.returncode == 0, applied.second.stdout[-3000:]
     assert {h: v["changed"] for h, v in second.items()} == {"edge-c1": 0, "gw": 0}
@@ -94,7 +98,15 @@ def test_files_owners_and_modes(applied: Applied) -> None:
     site = (r / "etc/nginx/sites-enabled/anju-gateway.conf").read_text("utf-8")
     assert "server_name gw.test.example;" in site and "proxy_pass http://127.0.0.1:8080;" in site
 
+    # The pulled cameras' secrets: one file each, readable by the edge's user only.
+    assert owner(r / "etc/anju/cameras") == ("root", EDGE_GROUP, "0o750")
+    assert owner(r / "etc/anju/cameras/cam3.cred") == (EDGE_USER, EDGE_GROUP, "0o600")
+    assert owner(r / "etc/anju/cameras/cam4.pass") == (EDGE_USER, EDGE_GROUP, "0o600")
+    assert (r / "etc/anju/cameras/cam3.cred").read_text() == "anju:rtsp:pass-cam3\n"
+    assert (r / "etc/anju/cameras/cam4.pass").read_text() == "http-pass-cam4\n"
+
     passwd = (r / "etc/mosquitto/anju.passwd").read_text("utf-8").split()
+    # Pulled cameras (cam3, cam4) do not log in to the broker.
     assert [line.split(":")[0] for line in passwd] == ["anju-edge", "cam1", "cam2", "g1"]
     assert all(line.split(":", 1)[1].startswith("$7$101$") for line in passwd)
     assert not any("secret" in line for line in passwd)
@@ -115,12 +127,24 @@ def test_rendered_edge_config_loads_and_the_model_matches_its_manifest(applied: 
     assert (cfg.broker.username, cfg.broker.password) == ("anju-edge", "edge-service-secret")
     assert cfg.broker.port == applied.mqtt_port
     assert [g.id for g in cfg.gates] == ["g1"] and cfg.gates[0].name == "北门"
-    assert [c.id for c in cfg.cameras] == ["cam1", "cam2"]
+    assert [c.id for c in cfg.cameras] == ["cam1", "cam2", "cam3", "cam4"]
     assert cfg.cameras[0].rules[0].type == "intrusion"
+    cam3, cam4 = cfg.cameras[2].source, cfg.cameras[3].source
+    assert cam3.type == "rtsp" and cam3.credentials == applied.root / "etc/anju/cameras/cam3.cred"
+    assert cam4.type == "http_snapshot" and cam4.username == "admin"
+    assert cam4.password_file == applied.root / "etc/anju/cameras/cam4.pass"
+    text = (applied.root / "etc/anju/edge.yaml").read_text("utf-8")
+    assert "pass-cam3" not in text and "pass-cam4" not in text and "camera_password" not in text
     assert cfg.gate_rules.cooldown_s == 30
 
+    # The inventory asks for INT8: the quantized copy of the model is installed.
+    assert cfg.detector.precision == "int8"
     manifest = yaml.safe_load((REPO / "models/manifest.yaml").read_text("utf-8"))
-    entry = next(m for m in manifest["models"] if m["name"] == cfg.detector.model)
+    entry = next(
+        m
+        for m in manifest["models"]
+        if m.get("quantized_from") == cfg.detector.model and m.get("precision") == "int8"
+    )
     assert cfg.detector.models_dir == applied.root / "opt/anju/models"
     installed = cfg.detector.models_dir / entry["file"]
     assert hashlib.sha256(installed.read_bytes()).hexdigest() == entry["sha256"]

@@ -40,6 +40,9 @@ def test_demo_runs_twice(tmp_path: Path) -> None:
         assert "Gate console" in out and "officer / anju-officer" in out
         assert "demo alert arrived at the gateway" in out
         assert "door_forced critical at north-gate" in out
+        # The demo's cameras: a camera alert with its annotated snapshot.
+        assert "camera alert with its snapshot arrived" in out and ", with snapshot)" in out
+        assert "supervisor / anju-supervisor" in out
         assert "NOT YET" not in out
 
 

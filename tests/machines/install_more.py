@@ -102,7 +102,8 @@ def new_camera(ctl: Controller, inv: dict[str, Any]) -> None:
     checked = ctl.sh(
         EDGE, "sudo -u anju /opt/anju/venv/bin/anju edge check-config /etc/anju/edge.yaml"
     )
-    expect("3 camera(s)" in checked, f"the installed config: {checked}")
+    cameras = len(edge_vars["anju_cameras"])
+    expect(f"{cameras} camera(s)" in checked, f"the installed config: {checked}")
     steps.units_active(ctl)
     # The camera's own login works on the box's broker.
     codes: list[Any] = []

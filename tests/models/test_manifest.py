@@ -89,3 +89,18 @@ def test_bench_command_reports_latency() -> None:
     assert result.output.startswith("nanodet-m-416: threads 1: inference p50 ")
     p50 = float(result.output.split("inference p50 ")[1].split(" ms")[0])
     assert 0 < p50 < 2000
+
+
+def test_the_models_folder_without_a_flag(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """$ANJU_MODELS_DIR wins; a source checkout uses its models/; a box installed from the wheel
+    (no models inside) uses the installer's /opt/anju/models."""
+    from anju_edge.detect import manifest
+
+    monkeypatch.delenv("ANJU_MODELS_DIR", raising=False)
+    assert default_models_dir() == MODELS and (MODELS / "manifest.yaml").is_file()
+    monkeypatch.setenv("ANJU_MODELS_DIR", str(tmp_path))
+    assert default_models_dir() == tmp_path
+    monkeypatch.delenv("ANJU_MODELS_DIR")
+    site = tmp_path / "venv/lib/python3.11/site-packages/anju_edge/detect/manifest.py"
+    monkeypatch.setattr(manifest, "__file__", str(site))
+    assert default_models_dir() == manifest.INSTALLED_MODELS_DIR == Path("/opt/anju/models")

@@ -190,7 +190,9 @@ class DetectorConfig(Strict):
         description="int8: the quantized copy of the model from the manifest (see detection.md).",
     )
     models_dir: Path | None = Field(
-        default=None, description="Folder holding manifest.yaml (default: the installed models)."
+        default=None,
+        description="Folder holding manifest.yaml (default: $ANJU_MODELS_DIR, a checkout's "
+        "models/, else /opt/anju/models).",
     )
     # Two single-threaded workers beat one two-threaded worker on a 2-core box (measured:
     # 33 vs 28 fps with decoding), because each run leaves the other core something to do.

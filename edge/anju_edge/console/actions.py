@@ -22,7 +22,13 @@ IDLE_S = 5.0  # with nothing queued, look again this often
 class ActionSender(GatewayWorker):
     def __init__(self, config: EdgeConfig, store: ConsoleStore) -> None:
         link = config.gateway
-        super().__init__("console-actions", link, idle_s=IDLE_S, join_timeout_s=link.timeout_s + 2)
+        super().__init__(
+            "console-actions",
+            link,
+            idle_s=IDLE_S,
+            join_timeout_s=link.timeout_s + 2,
+            bytes_kind="actions",
+        )
         self.config = config
         self.store = store
 

@@ -48,6 +48,7 @@ class HeartbeatSender(GatewayWorker):
             idle_s=link.heartbeat_s,
             join_timeout_s=link.timeout_s + 2,
             error_delay=lambda: link.heartbeat_s,
+            bytes_kind="heartbeats",
         )
         self.config = config
         self.outbox = outbox

@@ -11,6 +11,14 @@ import httpx
 
 from anju_common.worker import Backoff, Worker
 from anju_edge.config import GatewayLink
+from anju_edge.metrics import UPLINK_BYTES
+
+
+def request_bytes(method: str, target: str, headers: list[tuple[str, str]], body: int) -> int:
+    """Bytes of an HTTP/1.1 request on the wire (before TLS): request line, headers, body."""
+    head = len(method) + 1 + len(target) + len(" HTTP/1.1\r\n")
+    head += sum(len(k) + len(v) + 4 for k, v in headers) + 2
+    return head + body
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -27,8 +35,10 @@ class GatewayWorker:
         idle_s: float,
         join_timeout_s: float,
         error_delay: Callable[[], float] | None = None,
+        bytes_kind: str = "",
     ) -> None:
         self.link = link
+        self.bytes_kind = bytes_kind or name
         self.backoff = Backoff(link.backoff_initial_s, link.backoff_max_s)
         self._client: httpx.Client | None = None
         self._worker = Worker(
@@ -68,5 +78,19 @@ class GatewayWorker:
         # Opened on the worker's own thread: building a client (its TLS context) takes a
         # moment, which must not delay the start of the service's other parts.
         if self._client is None:
-            self._client = httpx.Client(base_url=self.link.url, timeout=self.link.timeout_s)
+            self._client = httpx.Client(
+                base_url=self.link.url,
+                timeout=self.link.timeout_s,
+                event_hooks={"request": [self._count]},
+            )
         return self.work(self._client)
+
+    def _count(self, request: httpx.Request) -> None:
+        """Counts the request's bytes (uplink budget) under this worker's kind."""
+        target = request.url.raw_path.decode("ascii", "replace")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        size = request_bytes(request.method, target, headers, len(request.content))
+        self.count_bytes(size)
+
+    def count_bytes(self, size: int) -> None:
+        UPLINK_BYTES.labels(kind=self.bytes_kind).inc(size)

@@ -25,10 +25,12 @@ from anju_common.worker import Backoff
 from anju_contracts import EdgeSync, StaffAccount
 from anju_edge.config import GatewayLink
 from anju_edge.delivery.enrol import read_token
-from anju_edge.metrics import SYNC_FAILURES, SYNC_UPDATES
+from anju_edge.delivery.link import request_bytes
+from anju_edge.metrics import SYNC_FAILURES, SYNC_UPDATES, UPLINK_BYTES
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
+_SYNC_BYTES = UPLINK_BYTES.labels(kind="sync")
 
 SYNC_FILE = "sync.json"
 
@@ -141,8 +143,16 @@ class EdgeSyncClient:
 
     def _get(self, headers: dict[str, str], query: str) -> tuple[int, bytes]:
         conn = self._connection()
+        target = f"{self._prefix}/api/v1/edge/sync{query}"
+        # http.client adds Host and Accept-Encoding to the headers given here.
+        sent = [
+            *headers.items(),
+            ("Host", f"{conn.host}:{conn.port}"),
+            ("Accept-Encoding", "identity"),
+        ]
+        _SYNC_BYTES.inc(request_bytes("GET", target, sent, 0))
         try:
-            conn.request("GET", f"{self._prefix}/api/v1/edge/sync{query}", headers=headers)
+            conn.request("GET", target, headers=headers)
             resp = conn.getresponse()
             return resp.status, resp.read()
         except BaseException:

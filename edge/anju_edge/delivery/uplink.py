@@ -18,7 +18,7 @@ from anju_edge.config import GatewayLink
 from anju_edge.delivery.enrol import read_token
 from anju_edge.delivery.link import GatewayWorker, bearer
 from anju_edge.delivery.outbox import Outbox, QueuedAlert
-from anju_edge.metrics import UPLINK_DEAD, UPLINK_FAILURES, UPLINK_SENT
+from anju_edge.metrics import UPLINK_BYTES, UPLINK_DEAD, UPLINK_FAILURES, UPLINK_SENT
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
@@ -31,6 +31,19 @@ IDLE_S = 5.0  # with nothing queued, look again this often (a committed alert wa
 _BATCH_HEAD, _BATCH_TAIL = AlertBatch.model_construct(alerts=[]).model_dump_json().split("[]")
 
 
+_SNAPSHOT_KEY = '"snapshot_jpeg_b64":"'
+
+
+def thumbnail_chars(payload: str) -> int:
+    """Characters of the base64 thumbnail inside an alert serialised as JSON (0: none)."""
+    start = payload.find(_SNAPSHOT_KEY)
+    if start < 0:
+        return 0
+    start += len(_SNAPSHOT_KEY)
+    end = payload.find('"', start)
+    return max(0, end - start)
+
+
 def batch_body(payloads: list[str]) -> bytes:
     """An :class:`AlertBatch` body around alerts already serialised as JSON."""
     return (_BATCH_HEAD + "[" + ",".join(payloads) + "]" + _BATCH_TAIL).encode("utf-8")
@@ -38,10 +51,19 @@ def batch_body(payloads: list[str]) -> bytes:
 
 class Uplink(GatewayWorker):
     def __init__(self, link: GatewayLink, outbox: Outbox, token_path: Path) -> None:
-        super().__init__("uplink", link, idle_s=IDLE_S, join_timeout_s=link.timeout_s + 5)
+        super().__init__(
+            "uplink", link, idle_s=IDLE_S, join_timeout_s=link.timeout_s + 5, bytes_kind="alerts"
+        )
         self.outbox = outbox
         self.token_path = token_path
         self.connected = False
+        self._thumbnails = 0  # base64 characters of thumbnails in the request being sent
+
+    def count_bytes(self, size: int) -> None:
+        # Thumbnails are counted apart from the rest of the alerts (base64 is ASCII: 1 char =
+        # 1 byte).
+        UPLINK_BYTES.labels(kind="thumbnails").inc(self._thumbnails)
+        UPLINK_BYTES.labels(kind="alerts").inc(size - self._thumbnails)
 
     def work(self, client: httpx.Client) -> float | None:
         return self.drain_once(client)
@@ -65,6 +87,7 @@ class Uplink(GatewayWorker):
         return None
 
     def _send(self, client: httpx.Client, token: str, batch: list[QueuedAlert]) -> float | None:
+        self._thumbnails = sum(thumbnail_chars(q.payload) for q in batch)
         try:
             resp = client.post(
                 "/api/v1/edge/alerts",

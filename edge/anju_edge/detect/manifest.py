@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -108,9 +109,20 @@ class ManifestError(ValueError):
     pass
 
 
+# Where the installer (deploy/ansible, `anju_edge_models_dir`) puts the manifest and the models.
+INSTALLED_MODELS_DIR = Path("/opt/anju/models")
+
+
 def default_models_dir() -> Path:
-    """The repository's models/ folder (edge/anju_edge/detect/ -> the checkout's root)."""
-    return Path(__file__).resolve().parents[3] / "models"
+    """Where the models are when neither the config nor a flag says: ``$ANJU_MODELS_DIR``; in a
+    source checkout its models/ folder (edge/anju_edge/detect/ -> the checkout's root); on a box
+    installed from the wheel (which does not carry the models) the installer's folder."""
+    if env := os.environ.get("ANJU_MODELS_DIR"):
+        return Path(env)
+    checkout = Path(__file__).resolve().parents[3] / "models"
+    if (checkout / "manifest.yaml").is_file():
+        return checkout
+    return INSTALLED_MODELS_DIR
 
 
 def load_manifest(models_dir: Path | None = None) -> tuple[Manifest, Path]:

@@ -22,6 +22,7 @@ from anju_edge.camera.sources.secrets import SecretError, read_password
 from anju_edge.camera.sources.supervision import Supervisor
 from anju_edge.config.sources import HttpSnapshotSource
 from anju_edge.detect.images import decode_jpeg
+from anju_edge.metrics import CAMERA_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def fetch(
                 if len(body) > max_bytes:
                     raise SourceFailed(DeviceState.offline, f"snapshot over {max_bytes} bytes")
             new_etag = resp.headers.get("etag")
+            CAMERA_BYTES.labels(source="http_snapshot").inc(len(body))
     except httpx.HTTPError as exc:
         # httpx messages can carry the URL; the URL holds no secret (the config refuses it).
         raise SourceFailed(DeviceState.offline, f"{type(exc).__name__}: {exc}"[:200]) from None

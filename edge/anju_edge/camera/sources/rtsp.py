@@ -27,6 +27,9 @@ from anju_contracts import DeviceState
 from anju_edge.camera.sources.secrets import SecretError, read_credentials, with_credentials
 from anju_edge.camera.sources.supervision import Supervisor
 from anju_edge.config.sources import RtspSource
+from anju_edge.metrics import CAMERA_BYTES
+
+_RTSP_BYTES = CAMERA_BYTES.labels(source="rtsp")
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +189,7 @@ class RtspReader:
                     continue
                 pts_s = packet.pts * tb if packet.pts is not None and tb else None
                 keys.packet(packet.is_keyframe, pts_s)
+                _RTSP_BYTES.inc(packet.size)
                 if not self.key_only and self._key_frames_suffice(keys, rate):
                     self.key_only = True
                     codec.skip_frame = "NONKEY"
