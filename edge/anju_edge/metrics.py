@@ -61,6 +61,15 @@ DETECT_SECONDS = Histogram(
     "Decode + inference + rules for one batch of snapshots.",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6),
 )
+SNAPSHOT_SECONDS = Histogram(
+    "anju_edge_snapshot_seconds",
+    "Drawing one alert's annotated thumbnail: decode, zones, boxes, labels, legend, JPEG.",
+    buckets=(0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32),
+)
+SNAPSHOT_FONT_FALLBACK = Counter(
+    "anju_edge_snapshot_font_fallback_total",
+    "Alert thumbnails labelled in English because no CJK font was found on the box.",
+)
 SYNC_UPDATES = Counter("anju_edge_sync_updates_total", "New watchlist/staff copies applied.")
 SYNC_FAILURES = Counter(
     "anju_edge_sync_failures_total", "Failed sync requests to the gateway, by reason.", ["reason"]
