@@ -19,6 +19,7 @@ HAVE_libatomic1 = /sbin/ldconfig -p | grep -q 'libatomic\.so\.1 '
 HAVE_mosquitto = command -v mosquitto || [ -x /usr/sbin/mosquitto ]
 HAVE_chromium = command -v chromium
 HAVE_fonts-noto-cjk = [ -d /usr/share/fonts/opentype/noto ]
+HAVE_fonts-wqy-microhei = [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]
 HAVE_systemd = command -v systemd-analyze
 HAVE_nginx = [ -x /usr/sbin/nginx ]
 # GStreamer's RTSP server for the simulated RTSP cameras (anju_sim/rtsp_server.py runs with the
@@ -79,9 +80,10 @@ $(STAMP): pyproject.toml $(RUNTIME_STAMP) | system-deps
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# python3-venv, and Mosquitto when missing (the demo falls back to an embedded broker).
+# python3-venv, and Mosquitto when missing (the demo falls back to an embedded broker), and a
+# small CJK font for the snapshots' Chinese labels (without one they are drawn in English).
 system-deps: $(if $(filter test,$(MAKECMDGOALS)),test-deps)
-	$(call debs,$(DEBS_DEMO),mosquitto,make demo)
+	$(call debs,$(DEBS_DEMO),mosquitto fonts-wqy-microhei,make demo)
 
 # Everything `make test` needs, in one apt-get on a fresh machine.
 test-deps:
