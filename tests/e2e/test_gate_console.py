@@ -194,7 +194,9 @@ def test_gate_console_in_chromium(site, page) -> None:  # type: ignore[no-untype
     site["gate"].emit(GateEventType.plate_read, direction="in", result="denied", plate="赣B12345")
     # The visitor's car was let in: one row, answered by the gate. (A selector, not
     # wait_for_function: the console's Content-Security-Policy forbids the eval that one uses.)
-    page.wait_for_selector("#events tr[data-type=visitor_pass][data-result=granted]:has-text('王芳')")
+    page.wait_for_selector(
+        "#events tr[data-type=visitor_pass][data-result=granted]:has-text('王芳')"
+    )
     site["gate"].emit(GateEventType.door_forced, direction="in")
     page.wait_for_selector("#alerts li.alert")
     page.fill("#alerts .ack-form input[name=note]", "已派保安")

@@ -29,6 +29,12 @@ def alerts(u: User, ctx: Ctx) -> list[dict[str, Any]]:
     for camera in ctx.config.cameras:
         names[camera.id] = camera.name
         zones |= {(camera.id, z.id): z.name for z in camera.zones}
+    staff = ctx.staff()
+
+    def person(username: str | None) -> str | None:
+        account = staff.get(username or "")
+        return (account.display_name or account.username) if account else username
+
     rows = ctx.store.recent_alerts(100)
     notes = ctx.store.alert_notes([r["id"] for r in rows])
     return [
@@ -36,7 +42,8 @@ def alerts(u: User, ctx: Ctx) -> list[dict[str, Any]]:
             **r,
             "source_name": names.get(r["source_id"]) or "",
             "zone_name": zones.get((r["source_id"], r["zone"] or "")) or "",
-            "notes": notes[r["id"]],
+            "acknowledged_by_name": person(r["acknowledged_by"]),
+            "notes": [{**n, "by": person(n["username"])} for n in notes[r["id"]]],
         }
         for r in rows
     ]

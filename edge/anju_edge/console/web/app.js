@@ -19,7 +19,7 @@ const T = {
     registered: "已登记", registered_car: "已登记，车牌到达时自动放行", wrong: "用户名或密码错误",
     online: "在线", offline: "离线", in: "进", out: "出", granted: "放行", denied: "拒绝", pending: "待开门",
     until: "有效至", walk_in: "步行", sign_out: "签离", h_created: "登记时间", h_name: "姓名", h_id: "身份证",
-    h_unit: "到访", h_reason: "事由", h_state: "状态", on_site_state: "在场", signed_out: "已签离", expired: "已过期",
+    h_unit: "到访", h_reason: "事由", h_plate: "车牌", h_state: "状态", on_site_state: "在场", signed_out: "已签离", expired: "已过期",
     visit: "到访", held: "开门 {0} 秒", device_clock: "门岗设备时间 {0}（{1}）", slow: "慢 {0} 秒", fast: "快 {0} 秒",
     uplink_up: "平台已连接", uplink_down: "平台连接中断", uplink_unknown: "正在连接平台",
     uplink_banner: "与派出所平台的连接已断开{0}。本机照常可用：登录、通行记录、远程开门、访客登记、签收和备注。"
@@ -44,7 +44,7 @@ const T = {
     registered: "Registered", registered_car: "Registered: the plate will be let in", wrong: "Wrong username or password",
     online: "online", offline: "offline", in: "in", out: "out", granted: "granted", denied: "denied", pending: "waiting",
     until: "until", walk_in: "on foot", sign_out: "Sign out", h_created: "Registered", h_name: "Name", h_id: "ID",
-    h_unit: "Visiting", h_reason: "Reason", h_state: "State", on_site_state: "on site", signed_out: "signed out", expired: "expired",
+    h_unit: "Visiting", h_reason: "Reason", h_plate: "Plate", h_state: "State", on_site_state: "on site", signed_out: "signed out", expired: "expired",
     visit: "visiting", held: "open {0} s", device_clock: "gate's clock {0} ({1})", slow: "{0} s slow", fast: "{0} s fast",
     uplink_up: "Precinct linked", uplink_down: "Precinct link down", uplink_unknown: "Linking to precinct",
     uplink_banner: "The link to the precinct is down{0}. Everything here still works: login, pass log, remote opening, "
@@ -214,12 +214,12 @@ async function loadAlerts() {
   $("#alerts-empty").hidden = rows.length > 0;
   $("#alerts").innerHTML = rows.map((a) => {
     const where = [a.source_name, a.zone_name].filter(Boolean).join(" · ");
-    const notes = (a.notes || []).map((n) => `<li><time>${esc(when(n.at, false))}</time> ${esc(n.username)}：${esc(n.note)}</li>`).join("");
+    const notes = (a.notes || []).map((n) => `<li><time>${esc(when(n.at, false))}</time> ${esc(n.by)}：${esc(n.note)}</li>`).join("");
     return `<li class="alert sev-${esc(a.severity)}" data-id="${esc(a.id)}">
     <div class="a-head"><b>${esc(T[lang].kinds[a.kind] || t("alerts"))}</b><span class="sev sev-${esc(a.severity)}">${esc(T[lang].sev[a.severity] || "")}</span></div>
     <div class="a-where">${esc(where)} <time title="${esc(fullWhen(a.ts))}">${esc(when(a.ts))}</time></div>
     ${a.has_snapshot ? `<img src="/api/alerts/${esc(a.id)}/snapshot.jpg" alt="">` : ""}
-    ${a.acknowledged_by ? `<div class="ack">${t("acknowledged")} · ${esc(a.acknowledged_by)} <time>${esc(when(a.acknowledged_at, false))}</time></div>` : ""}
+    ${a.acknowledged_by ? `<div class="ack">${t("acknowledged")} · ${esc(a.acknowledged_by_name)} <time>${esc(when(a.acknowledged_at, false))}</time></div>` : ""}
     ${notes ? `<ul class="notes">${notes}</ul>` : ""}
     <form class="ack-form row" data-action="${a.acknowledged_by ? "note" : "acknowledge"}"><input name="note" maxlength="500" placeholder="${t("note")}">
       <button class="${a.acknowledged_by ? "" : "primary"}">${t(a.acknowledged_by ? "add_note" : "acknowledge")}</button></form>
