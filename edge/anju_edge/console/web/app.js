@@ -84,6 +84,7 @@ function when(iso, seconds = true) {
   if (p.month !== n.month || p.day !== n.day) return `${p.month}-${p.day} ${p.hour}:${p.minute}`;
   return clock;
 }
+function dated(iso) { const p = parts(new Date(iso)); return `${p.month}-${p.day} ${p.hour}:${p.minute}`; } // always with its date
 function fullWhen(iso) { const p = parts(new Date(iso)); return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`; }
 function dayStart(offsetDays, ymd) { // midnight in the box's zone, as an ISO instant
   const p = ymd ? { year: ymd.slice(0, 4), month: ymd.slice(5, 7), day: ymd.slice(8, 10) } : parts(new Date());
@@ -275,9 +276,9 @@ $("#open-form").addEventListener("submit", async (ev) => {
 
 // --- visitors ---
 function visitorLine(v) {
-  return `<li data-id="${esc(v.id)}"><div class="v-line"><b>${esc(v.name)}</b> · ${esc(v.host_unit)} · ${esc(v.plate || t("walk_in"))}</div>
-    <div class="v-line"><small>${esc(v.reason ? v.reason + " · " : "")}${esc(v.phone)}${v.id_number ? " · " + esc(v.id_number) : ""}</small></div>
-    <div class="v-line"><small>${t("until")} ${esc(when(v.valid_until, false))}</small><button type="button" class="sign-out">${t("sign_out")}</button></div></li>`;
+  return `<li data-id="${esc(v.id)}"><div><b>${esc(v.name)}</b> · ${esc(v.host_unit)} · ${esc(v.plate || t("walk_in"))}</div>
+    <div><small>${esc(v.reason ? v.reason + " · " : "")}${esc(v.phone)}${v.id_number ? " · " + esc(v.id_number) : ""}</small></div>
+    <div class="v-line"><small>${t("until")} ${esc(dated(v.valid_until))}</small><button type="button" class="sign-out">${t("sign_out")}</button></div></li>`;
 }
 async function loadVisitors() {
   const rows = await api("/api/visitors");
@@ -294,8 +295,8 @@ $("#visitor-form").addEventListener("submit", async (ev) => {
   const body = { name: f.name.value, phone: f.phone.value, host_unit: f.host_unit.value, reason: f.reason.value,
     plate: f.plate.value || null, id_number: f.id_number.value || null, hours: Number(f.hours.value) };
   try { const v = await api("/api/visitors", { method: "POST", body: JSON.stringify(body) });
-    say($("#visitor-msg"), `${t(v.plate ? "registered_car" : "registered")} · ${t("until")} ${when(v.valid_until, false)}`, "ok");
-    ev.target.reset(); loadVisitors(); }
+    say($("#visitor-msg"), `${t(v.plate ? "registered_car" : "registered")} · ${t("until")} ${dated(v.valid_until)}`, "ok");
+    ev.target.reset(); await loadVisitors(); $(`#visitors li[data-id="${v.id}"]`)?.scrollIntoView({ block: "nearest" }); }
   catch (e) { say($("#visitor-msg"), e.message, "error"); }
 });
 async function loadHistory() {
@@ -304,7 +305,7 @@ async function loadHistory() {
   const table = $("#history table");
   $("#history-rows").innerHTML = rows.map((v) => `<tr data-state="${esc(v.state)}"><td>${esc(when(v.created_at, false))}</td><td>${esc(v.name)}</td>
     <td>${esc(v.phone)}</td><td>${esc(v.id_number)}</td><td>${esc(v.host_unit)}</td><td>${esc(v.reason)}</td><td>${esc(v.plate || t("walk_in"))}</td>
-    <td>${esc(when(v.valid_until, false))}</td><td>${esc(t(v.state === "on_site" ? "on_site_state" : v.state))}</td></tr>`).join("");
+    <td>${esc(dated(v.valid_until))}</td><td>${esc(t(v.state === "on_site" ? "on_site_state" : v.state))}</td></tr>`).join("");
   fitTable(table);
 }
 $("#history-open").addEventListener("click", () => { $("#history").hidden = false; loadHistory(); });
