@@ -146,6 +146,12 @@ def test_pass_log_layout(site: GateSite, browser, size) -> None:  # type: ignore
 
     cells_fit(page, "#log-table th, #log-table td")
     shot(page, f"gate-console-log-{size[0]}x{size[1]}")
+
+    # The same log in English fits too.
+    page.click("header .lang")
+    page.wait_for_selector("#events tr[data-type=visitor_pass] >> text=Visitor")
+    cells_fit(page, "#log-table th, #log-table td")
+    shot(page, f"gate-console-log-en-{size[0]}x{size[1]}")
     page.context.close()
 
 

@@ -80,6 +80,8 @@ def m004_pass_log_and_visitors(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE gate_log SET device_ts = ts")
     db.execute("UPDATE gate_log SET command_id = detail, detail = '' WHERE type = 'remote_open'")
     db.execute("CREATE INDEX gate_log_command ON gate_log(command_id)")
+    # The twice-a-second look for unanswered commands reads only the rows still waiting.
+    db.execute("CREATE INDEX gate_log_pending ON gate_log(ts) WHERE result = 'pending'")
     db.execute("ALTER TABLE door_opens ADD COLUMN answered_at TEXT")
     # Visitors: walk-ins (plate ''), the visit's reason, the ID number's last four characters
     # only (the whole number is never stored), and the sign-out.
@@ -155,13 +157,15 @@ class ConsoleStore(ThreadLocalSQLite):
         return int(row[0])
 
     def expire_commands(self, sent_before: str) -> list[int]:
-        """Rows still waiting for the gate's answer since before `sent_before`: now no_answer."""
+        """Rows still waiting for the gate's answer since before `sent_before`: now no_answer.
+        Runs twice a second: without such rows it only reads (no write to the SD card)."""
+        waiting = "SELECT id FROM gate_log WHERE result = 'pending' AND ts < ?"
+        if not self.rows(waiting, (sent_before,)):
+            return []
         with self.write() as conn:
             ids = [
                 int(r[0])
-                for r in conn.execute(
-                    "SELECT id FROM gate_log WHERE result = 'pending' AND ts < ?", (sent_before,)
-                ).fetchall()
+                for r in conn.execute(waiting, (sent_before,)).fetchall()
             ]
             for row_id in ids:
                 conn.execute("UPDATE gate_log SET result = 'no_answer' WHERE id = ?", (row_id,))

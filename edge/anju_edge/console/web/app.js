@@ -42,7 +42,7 @@ const T = {
     register: "Register", acknowledge: "Acknowledge", acknowledged: "Acknowledged", note: "Note", add_note: "Add note",
     sending: "Open command sent, waiting for the gate…", opened: "opened", no_answer: "no answer: the door may be shut, check on site",
     registered: "Registered", registered_car: "Registered: the plate will be let in", wrong: "Wrong username or password",
-    online: "online", offline: "offline", in: "in", out: "out", granted: "granted", denied: "denied", pending: "waiting",
+    online: "online", offline: "offline", in: "in", out: "out", granted: "let in", denied: "refused", pending: "waiting",
     until: "until", walk_in: "on foot", sign_out: "Sign out", h_created: "Registered", h_name: "Name", h_id: "ID",
     h_unit: "Visiting", h_reason: "Reason", h_plate: "Plate", h_state: "State", on_site_state: "on site", signed_out: "signed out", expired: "expired",
     visit: "visiting", held: "open {0} s", device_clock: "gate's clock {0} ({1})", slow: "{0} s slow", fast: "{0} s fast",
@@ -105,7 +105,7 @@ function show(app) { $("#app").hidden = !app; $("#login").hidden = app; }
 function say(el, text, kind) { el.textContent = text; el.className = `msg ${kind || ""}`; }
 function applyLang() {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  document.querySelectorAll("[data-t]").forEach((e) => { e.textContent = t(e.dataset.t); });
+  document.querySelectorAll("[data-t]").forEach((e) => { e.textContent = t(e.dataset.t); delete e.dataset.full; e.removeAttribute("title"); });
   document.querySelectorAll("[data-tp]").forEach((e) => { e.placeholder = t(e.dataset.tp); });
   document.querySelectorAll(".lang").forEach((b) => { b.textContent = lang === "zh" ? "English" : "中文"; });
   const types = $("#log-filter").elements.type; const keep = types.value;
@@ -130,22 +130,26 @@ $("#logout").addEventListener("click", async () => { await api("/api/logout", { 
 // --- fitting: a cell's text is cut to its column's width (…) with the whole text as tooltip,
 // measured on a canvas (no layout per cell), so no cell ever overflows or wraps ---
 const ruler = document.createElement("canvas").getContext("2d");
+function fontOf(cell) { const st = getComputedStyle(cell); return `${st.fontWeight} ${st.fontSize} ${st.fontFamily}`; }
 function fitTable(table) {
   const heads = [...table.tHead.rows[0].cells];
-  if (!heads.length || !table.tBodies[0].rows.length) return;
-  const style = getComputedStyle(table.tBodies[0].rows[0].cells[0]);
-  ruler.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  if (!heads.length) return;
+  const style = getComputedStyle(heads[0]);
   const pad = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
   const widths = heads.map((h) => h.clientWidth - pad - 2);
-  for (const row of table.tBodies[0].rows) {
-    [...row.cells].forEach((cell, i) => {
-      const full = cell.dataset.full ?? cell.textContent; cell.dataset.full = full;
-      if (ruler.measureText(full).width <= widths[i]) { cell.textContent = full; return; }
-      let lo = 0; let hi = full.length;
-      while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (ruler.measureText(full.slice(0, mid) + "…").width <= widths[i]) lo = mid; else hi = mid - 1; }
-      cell.textContent = full.slice(0, lo) + "…";
-      if (!cell.title) cell.title = full;
-    });
+  const body = table.tBodies[0].rows;
+  for (const [rows, font] of [[table.tHead.rows, fontOf(heads[0])], [body, body.length ? fontOf(body[0].cells[0]) : ""]]) {
+    ruler.font = font;
+    for (const row of rows) {
+      [...row.cells].forEach((cell, i) => {
+        const full = cell.dataset.full ?? cell.textContent; cell.dataset.full = full;
+        if (ruler.measureText(full).width <= widths[i]) { cell.textContent = full; return; }
+        let lo = 0; let hi = full.length;
+        while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (ruler.measureText(full.slice(0, mid) + "…").width <= widths[i]) lo = mid; else hi = mid - 1; }
+        cell.textContent = full.slice(0, lo) + "…";
+        if (!cell.title) cell.title = full;
+      });
+    }
   }
 }
 window.addEventListener("resize", () => { fitTable($("#log-table")); });
@@ -153,7 +157,7 @@ window.addEventListener("resize", () => { fitTable($("#log-table")); });
 // --- the pass log ---
 function resultWord(e) {
   if (e.result === "granted" && e.type === "remote_open") return t("opened");
-  if (e.result === "no_answer") return lang === "zh" ? "未响应" : "no answer";
+  if (e.result === "no_answer") return lang === "zh" ? "未响应" : "no reply";
   return e.result ? t(e.result) : "";
 }
 function detailText(e) {
