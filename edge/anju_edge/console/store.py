@@ -163,10 +163,7 @@ class ConsoleStore(ThreadLocalSQLite):
         if not self.rows(waiting, (sent_before,)):
             return []
         with self.write() as conn:
-            ids = [
-                int(r[0])
-                for r in conn.execute(waiting, (sent_before,)).fetchall()
-            ]
+            ids = [int(r[0]) for r in conn.execute(waiting, (sent_before,)).fetchall()]
             for row_id in ids:
                 conn.execute("UPDATE gate_log SET result = 'no_answer' WHERE id = ?", (row_id,))
                 conn.execute(
