@@ -257,6 +257,9 @@ def test_alert_cards_notes_and_uplink_down(site: GateSite, browser, size) -> Non
     assert "王经理：保安已到场" in page.text_content(f"{forced} .notes")  # names, not logins
 
     # The uplink goes down: the console says so, what still works, and what is queued.
+    wait_until(
+        lambda: site.edge.console.store.queued_actions() == 0, message="both notes delivered"
+    )
     site.gw.stop()
     page.wait_for_selector("#uplink-banner:not([hidden])", timeout=20_000)
     page.fill(f"{forced} .ack-form input[name=note]", "已通知业主")

@@ -20,7 +20,7 @@ from anju_sim.devices import SimGate
 from tests.support.servers import PASSWORD, GatewayServer, edge_config, start_edge, wait_until
 
 SLOW_S = 95.0
-ANSWER_S = 2.0  # how long a remote opening waits for the gate (console.door_answer_s)
+ANSWER_S = 5.0  # how long a remote opening waits for the gate (console.door_answer_s)
 GATES = [
     {"id": "north-gate", "name": "北门"},
     {"id": "garage-gate", "name": "地库入口"},

@@ -22,10 +22,11 @@ from anju_edge.console.store import ConsoleStore
 
 class UplinkWatch:
     """Whether the box reaches the gateway: up while it was reached within two heartbeats
-    (and a request's timeout) of now; unknown until the first contact after a start."""
+    (and a request's timeout) of now; unknown for that long after a start, then down."""
 
     def __init__(self, heartbeat_s: float, timeout_s: float) -> None:
         self.grace_s = 2 * heartbeat_s + timeout_s
+        self._started = time.time()
         self._last: float | None = None  # time.time() of the last contact
         self._lock = threading.Lock()
 
@@ -38,7 +39,7 @@ class UplinkWatch:
         with self._lock:
             last = self._last
         if last is None:
-            return "unknown", None
+            return ("unknown" if now - self._started <= self.grace_s else "down"), None
         return ("up" if now - last <= self.grace_s else "down"), last
 
 

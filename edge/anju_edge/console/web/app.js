@@ -15,7 +15,7 @@ const T = {
     v_name: "访客姓名", v_phone: "手机号", v_unit: "到访房号，如 3-2-501", v_reason: "事由（选填），如 送货",
     v_plate: "车牌（步行可不填）", v_id: "身份证号（选填，只存后 4 位）", valid_hours: "有效时长（小时）",
     register: "登记", acknowledge: "签收", acknowledged: "已签收", note: "备注", add_note: "添加备注",
-    sending: "开门指令已发送，等待门岗回应…", opened: "已开门", no_answer: "未响应：门可能没有打开，请到现场确认",
+    sending: "开门指令已发送，等待门岗回应…", opened: "已开门", refused_open: "门岗拒绝开门，请到现场确认", no_answer: "未响应：门可能没有打开，请到现场确认",
     registered: "已登记", registered_car: "已登记，车牌到达时自动放行", wrong: "用户名或密码错误",
     online: "在线", offline: "离线", in: "进", out: "出", granted: "放行", denied: "拒绝", pending: "待开门",
     until: "有效至", walk_in: "步行", sign_out: "签离", h_created: "登记时间", h_name: "姓名", h_id: "身份证",
@@ -40,7 +40,7 @@ const T = {
     v_name: "Visitor name", v_phone: "Phone", v_unit: "Host unit, e.g. 3-2-501", v_reason: "Reason (optional)",
     v_plate: "Plate (none: on foot)", v_id: "ID number (optional, last 4 kept)", valid_hours: "Valid for (hours)",
     register: "Register", acknowledge: "Acknowledge", acknowledged: "Acknowledged", note: "Note", add_note: "Add note",
-    sending: "Open command sent, waiting for the gate…", opened: "opened", no_answer: "no answer: the door may be shut, check on site",
+    sending: "Open command sent, waiting for the gate…", opened: "opened", refused_open: "the gate refused to open, check on site", no_answer: "no answer: the door may be shut, check on site",
     registered: "Registered", registered_car: "Registered: the plate will be let in", wrong: "Wrong username or password",
     online: "online", offline: "offline", in: "in", out: "out", granted: "let in", denied: "refused", pending: "waiting",
     until: "until", walk_in: "on foot", sign_out: "Sign out", h_created: "Registered", h_name: "Name", h_id: "ID",
@@ -260,8 +260,9 @@ function openAnswered(e) {
   if (!pendingOpen || e.command_id !== pendingOpen.command_id || e.result === "pending") return;
   clearTimeout(pendingOpen.timer);
   const name = pendingOpen.gate; pendingOpen = null;
-  if (e.result === "no_answer") say($("#open-msg"), `${name} ${t("no_answer")}`, "error");
-  else say($("#open-msg"), `${name} ${t("opened")}`, "ok");
+  if (e.result === "granted") say($("#open-msg"), `${name} ${t("opened")}`, "ok");
+  else if (e.result === "no_answer") say($("#open-msg"), `${name} ${t("no_answer")}`, "error");
+  else say($("#open-msg"), `${name} ${t("refused_open")}`, "error"); // the gate answered, but did not open
 }
 $("#open-form").addEventListener("submit", async (ev) => {
   ev.preventDefault(); const f = ev.target.elements;
