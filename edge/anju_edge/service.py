@@ -153,9 +153,11 @@ class EdgeService:
             staff=self.sync.staff,
             device_health=self.devices.health,
             send_command=self._send_gate_command,
+            queued_alerts=self.outbox.depth,
         )
         self.gate.listeners.append(console.enqueue)
-        self.heartbeat.on_reachable.append(console.sender.kick)
+        self.heartbeat.on_reachable.append(console.gateway_reached)
+        self.sync.on_reachable.append(console.gateway_reached)
         self.sink.add_listener(console.enqueue)
         return console
 

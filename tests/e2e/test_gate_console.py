@@ -89,11 +89,15 @@ def test_login_log_door_visitor(site, caplog) -> None:  # type: ignore[no-untype
     assert c.post("/api/gates/g1/open", json={"reason": ""}).status_code == 422
     command = c.post("/api/gates/g1/open", json={"reason": "快递员送货"}).json()["command_id"]
     acks = wait_until(
-        lambda: c.get("/api/events", params={"type": "remote_open"}).json(),
+        lambda: [
+            r
+            for r in c.get("/api/events", params={"type": "remote_open"}).json()
+            if r["result"] == "granted"
+        ],
         timeout=10,
         message="the gate's remote_open answer",
     )
-    assert acks[0]["detail"] == command
+    assert acks[0]["command_id"] == command and acks[0]["note"] == "快递员送货"
     audit = site["edge"].console.store.rows("SELECT * FROM door_opens")
     assert (audit[0]["gate_id"], audit[0]["username"], audit[0]["reason"]) == (
         "g1",
@@ -118,13 +122,13 @@ def test_login_log_door_visitor(site, caplog) -> None:  # type: ignore[no-untype
     let_in = wait_until(
         lambda: [
             r
-            for r in c.get("/api/events", params={"type": "remote_open"}).json()
-            if r["detail"] != command
+            for r in c.get("/api/events", params={"type": "visitor_pass"}).json()
+            if r["result"] == "granted"
         ],
         timeout=10,
         message="the visitor's car let in",
     )
-    assert len(let_in) == 1
+    assert len(let_in) == 1 and (let_in[0]["actor"], let_in[0]["note"]) == ("王芳", "到访 3-402")
     opened = site["edge"].console.store.rows("SELECT reason FROM door_opens ORDER BY at")
     assert opened[-1]["reason"].startswith("访客通行")
     assert "13812345678" not in caplog.text  # never the whole phone number in a log
@@ -188,15 +192,16 @@ def test_gate_console_in_chromium(site, page) -> None:  # type: ignore[no-untype
     page.click("#visitor-form button")
     page.wait_for_selector("#visitors li:has-text('139****5678')")
     site["gate"].emit(GateEventType.plate_read, direction="in", result="denied", plate="赣B12345")
-    page.wait_for_selector("#events tr[data-type=plate_read]:has-text('赣B12345')")
-    # The visitor's car was let in. (A selector, not wait_for_function: the console's
-    # Content-Security-Policy forbids the eval that one uses.)
-    page.locator("#events tr[data-type=remote_open]").nth(1).wait_for()
+    # The visitor's car was let in: one row, answered by the gate. (A selector, not
+    # wait_for_function: the console's Content-Security-Policy forbids the eval that one uses.)
+    page.wait_for_selector(
+        "#events tr[data-type=visitor_pass][data-result=granted]:has-text('王芳')"
+    )
     site["gate"].emit(GateEventType.door_forced, direction="in")
     page.wait_for_selector("#alerts li.alert")
     page.fill("#alerts .ack-form input[name=note]", "已派保安")
     page.click("#alerts .ack-form button")
-    page.wait_for_selector("#alerts .ack:has-text('已派保安')")
+    page.wait_for_selector("#alerts .notes:has-text('已派保安')")
     assert "13912345678" not in page.content()
 
     # The password is reset at the gateway: the next request shows the login form, and logging

@@ -240,6 +240,12 @@ class ConsoleConfig(Strict):
         le=24 * 31,
         description="Longest a visitor pass may be valid; a later valid_until is refused.",
     )
+    door_answer_s: float = Field(
+        default=10.0,
+        ge=1,
+        le=300,
+        description="How long a remote opening waits for the gate's answer before 未响应.",
+    )
     trusted_proxy: str | None = Field(
         default=None,
         max_length=200,

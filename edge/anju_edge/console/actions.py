@@ -4,6 +4,7 @@ acknowledged it (204); they wait in console.sqlite3 while the uplink is down."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import httpx
 
@@ -31,6 +32,7 @@ class ActionSender(GatewayWorker):
         )
         self.config = config
         self.store = store
+        self.on_delivered: Callable[[], None] = lambda: None  # the gateway answered
 
     def notify(self) -> None:
         """A staff action was queued: try at once, even in the middle of a backoff."""
@@ -54,6 +56,7 @@ class ActionSender(GatewayWorker):
             except httpx.HTTPError as exc:
                 _ratelog.warning("net", "gate console action waits: %s", type(exc).__name__)
                 return self.backoff.next_delay()
+            self.on_delivered()
             if resp.status_code in (204, 404, 403, 422):
                 if resp.status_code != 204:  # will never succeed: do not block the queue
                     logger.error(

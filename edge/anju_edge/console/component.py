@@ -2,9 +2,10 @@
 events and alerts, the action sender and the HTTP server (uvicorn in a thread on
 `console.host:console.port`).
 
-It is given only what it needs of the box: the synced staff accounts, the devices' health and
-a way to send a command to a gate. The service feeds it with `enqueue` (alerts from the sink,
-gate events from the gate worker).
+It is given only what it needs of the box: the synced staff accounts, the devices' health,
+a way to send a command to a gate and the outbox's depth (alerts queued for the gateway); the
+service tells it when the gateway was reached (:meth:`GateConsole.gateway_reached`). The
+service feeds it with `enqueue` (alerts from the sink, gate events from the gate worker).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 import uvicorn
@@ -22,7 +24,7 @@ from anju_contracts import Alert, DeviceHealth, StaffAccount
 from anju_edge.config import EdgeConfig
 from anju_edge.console.actions import ActionSender
 from anju_edge.console.app import create_console_app
-from anju_edge.console.context import ConsoleContext
+from anju_edge.console.context import ConsoleContext, UplinkWatch
 from anju_edge.console.desk import Desk, SendCommand
 from anju_edge.console.store import ConsoleStore
 from anju_edge.ingest import GateEventIn
@@ -40,13 +42,23 @@ class GateConsole:
         staff: Callable[[], dict[str, StaffAccount]],
         device_health: Callable[[], list[DeviceHealth]],
         send_command: SendCommand,
+        queued_alerts: Callable[[], int],
     ) -> None:
         self.config = config
         self.staff = staff
+        self.uplink = UplinkWatch(config.gateway.heartbeat_s, config.gateway.timeout_s)
         self.store = ConsoleStore(config.data_dir / "console.sqlite3")
         self.sender = ActionSender(config, self.store)
         self.hub = EventHub()
-        self.desk = Desk(config.compound_id, self.store, self.hub, send_command, self.sender.notify)
+        self.sender.on_delivered = self.uplink.reached
+        self.desk = Desk(
+            config.compound_id,
+            self.store,
+            self.hub,
+            send_command,
+            self.sender.notify,
+            answer_s=config.console.door_answer_s,
+        )
         self.throttle = SlidingWindowLimiter(5, 300)
         # At most 10 remote openings a minute per user: a stolen session cannot cycle a door.
         self.door_limit = SlidingWindowLimiter(10, 60)
@@ -59,6 +71,8 @@ class GateConsole:
             device_health=device_health,
             throttle=self.throttle,
             door_limit=self.door_limit,
+            uplink=self.uplink,
+            queued_alerts=queued_alerts,
         )
         self._inbox: queue.Queue[GateEventIn | Alert] = queue.Queue(INBOX_SIZE)
         self._stop = threading.Event()
@@ -72,6 +86,12 @@ class GateConsole:
             self._inbox.put_nowait(item)
         except queue.Full:
             logger.warning("gate console inbox full: an item is not shown")
+
+    def gateway_reached(self) -> None:
+        """The box just reached the gateway (a heartbeat or sync went through): the uplink
+        is up, and queued actions need not wait out their backoff."""
+        self.uplink.reached()
+        self.sender.kick()
 
     # --- lifecycle ---
     def start(self) -> None:
@@ -110,12 +130,17 @@ class GateConsole:
 
     # --- the writer thread: SQLite and the live feed ---
     def _write_loop(self) -> None:
+        next_sweep = 0.0
         while not self._stop.is_set():
             try:
-                item = self._inbox.get(timeout=0.5)
+                item: GateEventIn | Alert | None = self._inbox.get(timeout=0.5)
             except queue.Empty:
-                continue
+                item = None
             try:
-                self.desk.record(item)
+                if item is not None:
+                    self.desk.record(item)
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + 0.5
+                    self.desk.expire_commands()
             except Exception:
                 logger.exception("gate console could not record an item")

@@ -1,8 +1,11 @@
 """What the console's HTTP routes are given: its store, live-feed hub and desk, the limiters,
-and two narrow views of the box (the synced staff accounts, the devices' health)."""
+narrow views of the box (the synced staff accounts, the devices' health, the outbox's depth) and
+whether the gateway is reached."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -17,6 +20,29 @@ from anju_edge.console.desk import Desk
 from anju_edge.console.store import ConsoleStore
 
 
+class UplinkWatch:
+    """Whether the box reaches the gateway: up while it was reached within two heartbeats
+    (and a request's timeout) of now; unknown for that long after a start, then down."""
+
+    def __init__(self, heartbeat_s: float, timeout_s: float) -> None:
+        self.grace_s = 2 * heartbeat_s + timeout_s
+        self._started = time.time()
+        self._last: float | None = None  # time.time() of the last contact
+        self._lock = threading.Lock()
+
+    def reached(self) -> None:
+        with self._lock:
+            self._last = time.time()
+
+    def state(self, now: float) -> tuple[str, float | None]:
+        """("up" | "down" | "unknown", time of the last contact)."""
+        with self._lock:
+            last = self._last
+        if last is None:
+            return ("unknown" if now - self._started <= self.grace_s else "down"), None
+        return ("up" if now - last <= self.grace_s else "down"), last
+
+
 @dataclass(frozen=True, slots=True)
 class ConsoleContext:
     config: EdgeConfig
@@ -27,6 +53,8 @@ class ConsoleContext:
     device_health: Callable[[], list[DeviceHealth]]
     throttle: SlidingWindowLimiter  # failed logins, per user and address
     door_limit: SlidingWindowLimiter  # remote door openings, per user
+    uplink: UplinkWatch
+    queued_alerts: Callable[[], int]  # alerts in the outbox, not yet at the gateway
 
 
 def console_context(request: Request) -> ConsoleContext:

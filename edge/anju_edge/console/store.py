@@ -69,6 +69,41 @@ def m003_refused_door_opens(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE door_opens ADD COLUMN outcome TEXT NOT NULL DEFAULT 'sent'")
 
 
+@migrations()
+def m004_pass_log_and_visitors(db: sqlite_utils.Database) -> None:
+    # The pass log: `ts` is now the corrected time (the gate's clock offset taken out) and sorts
+    # the log; `device_ts` is the gate's own. A remote opening is one row from the command to
+    # the gate's answer (`command_id` links them, never shown); `actor` and `note` say who and
+    # why in words. Earlier rows keep their device time as both.
+    for column in ("device_ts", "command_id", "actor", "note"):
+        db.execute(f"ALTER TABLE gate_log ADD COLUMN {column} TEXT")
+    db.execute("UPDATE gate_log SET device_ts = ts")
+    db.execute("UPDATE gate_log SET command_id = detail, detail = '' WHERE type = 'remote_open'")
+    db.execute("CREATE INDEX gate_log_command ON gate_log(command_id)")
+    # The twice-a-second look for unanswered commands reads only the rows still waiting.
+    db.execute("CREATE INDEX gate_log_pending ON gate_log(ts) WHERE result = 'pending'")
+    db.execute("ALTER TABLE door_opens ADD COLUMN answered_at TEXT")
+    # Visitors: walk-ins (plate ''), the visit's reason, the ID number's last four characters
+    # only (the whole number is never stored), and the sign-out.
+    for column in ("reason", "id_last4", "signed_out_at", "signed_out_by"):
+        default = " NOT NULL DEFAULT ''" if column in ("reason", "id_last4") else ""
+        db.execute(f"ALTER TABLE visitors ADD COLUMN {column} TEXT{default}")
+    db.execute("CREATE INDEX visitors_created ON visitors(created_at)")
+    # Notes on an alert, each kept (the acknowledgement's and any added later).
+    db.execute(
+        """CREATE TABLE alert_notes (
+            id INTEGER PRIMARY KEY, alert_id TEXT NOT NULL, at TEXT NOT NULL,
+            username TEXT NOT NULL, note TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX alert_notes_alert ON alert_notes(alert_id)")
+
+
+LOG_COLUMNS = (
+    "gate_id, ts, device_ts, type, direction, result, plate, credential_masked, detail, "
+    "command_id, actor, note"
+)
+
+
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -88,22 +123,69 @@ class ConsoleStore(ThreadLocalSQLite):
 
     # --- the gate log ---
     def record_gate_event(self, row: dict[str, Any]) -> int:
-        """One gate event (columns of `gate_log` but the id); returns its id."""
+        """One pass-log row (the columns of LOG_COLUMNS); returns its id."""
+        names = [c.strip() for c in LOG_COLUMNS.split(",")]
         with self.write() as conn:
             cur = conn.execute(
-                "INSERT INTO gate_log (gate_id, ts, type, direction, result, plate, "
-                "credential_masked, detail) VALUES (:gate_id, :ts, :type, :direction, :result, "
-                ":plate, :credential_masked, :detail)",
-                row,
+                f"INSERT INTO gate_log ({LOG_COLUMNS}) "
+                f"VALUES ({', '.join(':' + n for n in names)})",
+                {n: row.get(n) for n in names},
             )
         return int(cur.lastrowid or 0)
 
+    def log_row(self, row_id: int) -> dict[str, Any] | None:
+        rows = self.rows("SELECT * FROM gate_log WHERE id = ?", (row_id,))
+        return rows[0] if rows else None
+
+    def answer_command(self, command_id: str, device_ts: str, result: str) -> int | None:
+        """The gate answered a command: its log row takes the gate's result. Returns the row's
+        id, or None when no row waits for this command (it came from elsewhere)."""
+        with self.write() as conn:
+            row = conn.execute(
+                "SELECT id FROM gate_log WHERE command_id = ?", (command_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "UPDATE gate_log SET result = ?, device_ts = ? WHERE id = ?",
+                (result, device_ts, row[0]),
+            )
+            conn.execute(
+                "UPDATE door_opens SET outcome = 'opened', answered_at = ? WHERE command_id = ?",
+                (device_ts, command_id),
+            )
+        return int(row[0])
+
+    def expire_commands(self, sent_before: str) -> list[int]:
+        """Rows still waiting for the gate's answer since before `sent_before`: now no_answer.
+        Runs twice a second: without such rows it only reads (no write to the SD card)."""
+        waiting = "SELECT id FROM gate_log WHERE result = 'pending' AND ts < ?"
+        if not self.rows(waiting, (sent_before,)):
+            return []
+        with self.write() as conn:
+            ids = [int(r[0]) for r in conn.execute(waiting, (sent_before,)).fetchall()]
+            for row_id in ids:
+                conn.execute("UPDATE gate_log SET result = 'no_answer' WHERE id = ?", (row_id,))
+                conn.execute(
+                    "UPDATE door_opens SET outcome = 'no_answer' WHERE outcome = 'sent' AND "
+                    "command_id = (SELECT command_id FROM gate_log WHERE id = ?)",
+                    (row_id,),
+                )
+        return ids
+
     def gate_log(
-        self, since: str, gate: str | None, type: str | None, q: str | None, limit: int
+        self,
+        since: str,
+        until: str,
+        gate: str | None,
+        type: str | None,
+        q: str | None,
+        limit: int,
     ) -> list[dict[str, Any]]:
-        """Newest first: events since `since`, filtered by gate, type and a search text."""
-        sql = "SELECT * FROM gate_log WHERE ts >= ?"
-        params: list[Any] = [since]
+        """Newest first by corrected time: rows in [since, until), filtered by gate, type and
+        a search text (plate, masked credential, person, note)."""
+        sql = "SELECT * FROM gate_log WHERE ts >= ? AND ts < ?"
+        params: list[Any] = [since, until]
         if gate:
             sql += " AND gate_id = ?"
             params.append(gate)
@@ -111,9 +193,9 @@ class ConsoleStore(ThreadLocalSQLite):
             sql += " AND type = ?"
             params.append(type)
         if q:
-            sql += " AND (plate LIKE ? OR credential_masked LIKE ? OR detail LIKE ?)"
-            params += [f"%{q}%"] * 3
-        sql += " ORDER BY id DESC LIMIT ?"
+            sql += " AND (plate LIKE ? OR credential_masked LIKE ? OR actor LIKE ? OR note LIKE ?)"
+            params += [f"%{q}%"] * 4
+        sql += " ORDER BY ts DESC, id DESC LIMIT ?"
         params.append(limit)
         return self.rows(sql, tuple(params))
 
@@ -140,6 +222,11 @@ class ConsoleStore(ThreadLocalSQLite):
     ) -> None:
         """Set the note; an acknowledgement also records the first who acknowledged, and when."""
         with self.write() as conn:
+            if note:
+                conn.execute(
+                    "INSERT INTO alert_notes (alert_id, at, username, note) VALUES (?, ?, ?, ?)",
+                    (alert_id, at, username, note),
+                )
             if acknowledge:
                 conn.execute(
                     "UPDATE alerts SET acknowledged_by = COALESCE(acknowledged_by, ?), "
@@ -148,6 +235,20 @@ class ConsoleStore(ThreadLocalSQLite):
                 )
             else:
                 conn.execute("UPDATE alerts SET note = ? WHERE id = ?", (note, alert_id))
+
+    def alert_notes(self, alert_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Every note on these alerts, oldest first."""
+        notes: dict[str, list[dict[str, Any]]] = {a: [] for a in alert_ids}
+        if not alert_ids:
+            return notes
+        marks = ", ".join("?" * len(alert_ids))
+        for r in self.rows(
+            f"SELECT alert_id, at, username, note FROM alert_notes WHERE alert_id IN ({marks}) "
+            "ORDER BY id",
+            tuple(alert_ids),
+        ):
+            notes[r.pop("alert_id")].append(r)
+        return notes
 
     def recent_alerts(self, limit: int = 100) -> list[dict[str, Any]]:
         rows = self.rows(
@@ -184,27 +285,52 @@ class ConsoleStore(ThreadLocalSQLite):
             )
 
     def add_visitor(self, row: dict[str, str]) -> None:
-        """One pass (every column of `visitors`)."""
+        """One pass (every column of `visitors` but the sign-out)."""
         with self.write() as conn:
             conn.execute(
-                "INSERT INTO visitors (id, name, phone, host_unit, plate, valid_until, "
-                "created_by, created_at) VALUES (:id, :name, :phone, :host_unit, :plate, "
-                ":valid_until, :created_by, :created_at)",
+                "INSERT INTO visitors (id, name, phone, host_unit, plate, reason, id_last4, "
+                "valid_until, created_by, created_at) VALUES (:id, :name, :phone, :host_unit, "
+                ":plate, :reason, :id_last4, :valid_until, :created_by, :created_at)",
                 row,
             )
 
-    def visitors_valid_after(self, at: str) -> list[dict[str, Any]]:
+    def visitors_on_site(self, at: str) -> list[dict[str, Any]]:
+        """Passes valid at `at` and not signed out, newest first."""
         return self.rows(
-            "SELECT * FROM visitors WHERE valid_until > ? ORDER BY created_at DESC", (at,)
+            "SELECT * FROM visitors WHERE valid_until > ? AND signed_out_at IS NULL "
+            "ORDER BY created_at DESC",
+            (at,),
         )
 
-    def valid_pass(self, plate: str, at: str) -> str | None:
-        """The id of the longest-valid pass for a normalised plate at `at`, or None."""
+    def visitor_history(self, since: str, until: str, limit: int) -> list[dict[str, Any]]:
+        """Passes registered in [since, until), newest first."""
+        return self.rows(
+            "SELECT * FROM visitors WHERE created_at >= ? AND created_at < ? "
+            "ORDER BY created_at DESC LIMIT ?",
+            (since, until, limit),
+        )
+
+    def sign_out_visitor(self, visitor_id: str, username: str, at: str) -> bool:
+        """Ends a pass at once; False when there is no such pass or it was signed out."""
+        with self.write() as conn:
+            cur = conn.execute(
+                "UPDATE visitors SET signed_out_at = ?, signed_out_by = ? "
+                "WHERE id = ? AND signed_out_at IS NULL",
+                (at, username, visitor_id),
+            )
+        return cur.rowcount == 1
+
+    def valid_pass(self, plate: str, at: str) -> dict[str, Any] | None:
+        """The longest-valid pass (id, name, host unit) for a normalised plate at `at`."""
         rows = self.rows(
-            "SELECT id FROM visitors WHERE plate = ? AND valid_until > ? ORDER BY valid_until DESC",
+            "SELECT id, name, host_unit FROM visitors WHERE plate = ? AND valid_until > ? "
+            "AND signed_out_at IS NULL ORDER BY valid_until DESC",
             (plate, at),
         )
-        return str(rows[0]["id"]) if rows else None
+        return rows[0] if rows else None
+
+    def queued_actions(self) -> int:
+        return int(self.conn().execute("SELECT COUNT(*) FROM outgoing_actions").fetchone()[0])
 
     # --- outgoing actions: durable until the gateway acknowledged them ---
     def queue_action(self, action_id: str, payload: str, now: float) -> None:

@@ -72,4 +72,5 @@ def me(u: User, ctx: Ctx) -> dict[str, Any]:
         "display_name": u["display_name"],
         "compound": ctx.config.name or ctx.config.compound_id,
         "gates": [{"id": g.id, "name": g.name} for g in ctx.config.gates],
+        "timezone": ctx.config.timezone,
     }
