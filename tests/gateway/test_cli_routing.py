@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from anju.cli import app
@@ -75,3 +76,21 @@ def test_routing_command(tmp_path: Path) -> None:
         r = runner.invoke(app, ["gateway", "routing", "p1", *bad, *data], env=env)
         assert r.exit_code == 2, (bad, r.output)
     assert runner.invoke(app, ["gateway", "routing", "nowhere", *data], env=env).exit_code == 2
+
+
+def test_the_example_inventory_sets_only_gateway_settings() -> None:
+    root = Path(__file__).resolve().parents[2] / "deploy" / "ansible"
+    inventory = yaml.safe_load((root / "inventory.example.yml").read_text("utf-8"))
+    hosts = inventory["all"]["children"]["gateways"]["hosts"]
+    keys = {k for host in hosts.values() for k in host.get("anju_gateway_settings", {})}
+    assert keys and keys <= set(GatewaySettings.model_fields), keys - set(
+        GatewaySettings.model_fields
+    )
+    # What the role's template writes itself is a setting too.
+    template = (root / "roles/anju_gateway/templates/gateway.env.j2").read_text("utf-8")
+    written = {
+        line.split("=", 1)[0]
+        for line in template.splitlines()
+        if line.startswith("ANJU") and "{{" not in line.split("=", 1)[0]
+    }
+    assert written and unknown_environment(dict.fromkeys(written, "")) == []

@@ -55,7 +55,8 @@ class Box:
     def alert(self, kind: str, severity: str = "high", ts: datetime = T0) -> str:
         alert_id = str(ULID())
         alert = {"id": alert_id, "compound_id": self.compound, "source_kind": "gate",
-                 "source_id": "g1", "kind": kind, "severity": severity, "ts": format_ts(ts)}  # fmt: skip
+                 "source_id": "g1", "kind": kind, "severity": severity,
+                 "ts": format_ts(ts)}  # fmt: skip
         r = httpx.post(f"{self.gw.url}/api/v1/edge/alerts", headers=self.headers,
                        json={"v": 1, "alerts": [alert]})  # fmt: skip
         assert r.status_code == 200, r.text
@@ -323,7 +324,9 @@ def test_fractional_close_clock_and_the_outcome_kept(tmp_path: Path, clock: Manu
         assert report["clearance_hours"] == 0.5
         assert [(o["id"], o["reason"]) for o in report["overdue"]] == [(late, "open")]
         open_sla = {c["clock"]: c for c in officer.get(f"/api/v1/alerts/{late}").json()["sla"]}
-        assert open_sla["close"]["status"] == "overdue" and open_sla["close"]["label"] == "超时未销号"
+        assert (
+            open_sla["close"]["status"] == "overdue" and open_sla["close"]["label"] == "超时未销号"
+        )
         clock.advance(minutes=9)
         officer.post(f"/api/v1/alerts/{late}/resolve", json={"resolution": "no_finding"})
         clock.advance(hours=5)  # kept after closing, whatever the time now
