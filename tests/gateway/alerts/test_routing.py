@@ -344,3 +344,54 @@ def test_fractional_close_clock_and_the_outcome_kept(tmp_path: Path, clock: Manu
 
 def test_handler_enum_matches_the_api_words() -> None:
     assert [h.value for h in Handler] == ["police", "property", "both"]
+
+
+@pytest.mark.parametrize(
+    "kind,severity,raise_at,expected",
+    [
+        ("fire_lane", "high", None, "property"),  # default raise_at: critical
+        ("fire_lane", "critical", None, "police"),
+        ("fire_lane", "critical", "", "property"),  # never raised
+        ("fire_lane", "high", "high", "police"),
+        ("crowd", "critical", None, "both"),  # only property alerts are raised
+        ("door_forced", "low", None, "police"),
+        ("a_kind_from_the_future", "low", None, "police"),
+    ],
+)
+def test_handler_for(kind: str, severity: str, raise_at: str | None, expected: str) -> None:
+    from anju_gateway.alerts.routing import effective, handler_for
+    from anju_gateway.store.routing import StoredPolicy
+
+    policy = effective(StoredPolicy("p1", raise_at=raise_at))
+    assert handler_for(policy, kind, severity) == expected
+
+
+@pytest.mark.parametrize(
+    "handler,state,acked,action,expected",
+    [
+        ("property", "new", None, "acknowledge", ("property_acknowledge", "acknowledged")),
+        ("property", "acknowledged", "t", "acknowledge", ("property_arrived", None)),
+        ("property", "acknowledged", "t", "close", ("property_close", "resolved")),
+        ("property", "resolved", "t", "close", ("property_note", None)),
+        ("both", "new", None, "acknowledge", ("property_acknowledge", None)),
+        ("both", "dispatched", None, "close", ("property_close", None)),
+        ("both", "resolved", None, "acknowledge", ("property_arrived", None)),
+        ("police", "new", None, "acknowledge", ("property_arrived", None)),
+        ("police", "acknowledged", None, "close", ("property_note", None)),
+        ("police", "new", None, "note", ("property_note", None)),
+    ],
+)
+def test_decide_gate(
+    handler: str, state: str, acked: str | None, action: str, expected: tuple[str, str | None]
+) -> None:
+    from anju_contracts import AlertActionKind
+    from anju_gateway.alerts.gate import decide_gate
+    from anju_gateway.store.alerts import LifecycleState
+
+    current = LifecycleState("c1", state, format_ts(T0), None, handler, None, acked, None)
+    step = decide_gate(current, AlertActionKind(action), actor="c1:g", at="t2", note="")
+    assert (step.action, step.to_state) == expected
+    police = {"owner", "acknowledged_at", "closed_at", "ack_due_at", "close_due_at"}
+    assert not police & set(step.columns)  # a guard never writes the police's columns
+    if handler != "property":
+        assert "state" not in step.columns
