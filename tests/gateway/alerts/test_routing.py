@@ -19,6 +19,7 @@ from anju_gateway.alerts.routing import DEFAULT_ROUTES, Handler
 from anju_gateway.alerts.sla import check_sla
 from anju_gateway.clock import ManualClock
 from anju_gateway.edges.enrolment import enrol
+from anju_gateway.events import Event, EventHub
 from tests.support.servers import GatewayServer
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -68,6 +69,17 @@ class Box:
                 "action": action, "actor": "guard", "note": note, "ts": format_ts(ts)}  # fmt: skip
         return httpx.post(f"{self.gw.url}/api/v1/edge/alert-actions", headers=self.headers,
                           json=body)  # fmt: skip
+
+
+class RecordingHub(EventHub):
+    """Keeps what is published, to see which live-feed events a sweep sends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.events.append(event)
 
 
 def events(client: httpx.Client, alert_id: str) -> list[dict[str, Any]]:
@@ -162,10 +174,16 @@ def test_police_clocks_only_on_police_alerts(gw: GatewayServer, clock: ManualClo
     box, officer = Box(gw), gw.login("officer1")
     held = box.alert("door_held_open", "normal")
     forced = box.alert("door_forced", "normal")
+    hub = RecordingHub()
     clock.advance(minutes=6)
-    assert check_sla(gw.db, gw.app.state.hub, clock.now()) == [(forced, "ack")]
+    assert check_sla(gw.db, hub, clock.now()) == [(forced, "ack")]
     clock.advance(minutes=5)
-    assert check_sla(gw.db, gw.app.state.hub, clock.now()) == [(held, "property_ack")]
+    assert check_sla(gw.db, hub, clock.now()) == [(held, "property_ack")]
+    # Only the police's breach escalates to the supervisor; the property's is an update.
+    assert [(e.type, e.data["id"], e.data.get("action")) for e in hub.events] == [
+        ("alert.escalated", forced, None),
+        ("alert.updated", held, "property_ack_breached"),
+    ]
     # Officers read a property alert and may add a note; the gate works it.
     r = officer.post(f"/api/v1/alerts/{held}/acknowledge", json={})
     assert r.status_code == 409 and "物业" in r.json()["detail"]
