@@ -14,8 +14,15 @@ ActionId = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
 
 class AlertActionKind(StrEnum):
+    """What a guard did: acknowledged it (签收, 到场), added a note, or closed it (销号).
+
+    On an alert the precinct routes to the property they acknowledge and close it; on a police
+    alert every action is recorded as 物业到场 / 物业备注 and changes nothing of the police's.
+    """
+
     acknowledge = "acknowledge"
     note = "note"
+    close = "close"
 
 
 class AlertAction(Versioned):

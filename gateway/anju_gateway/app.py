@@ -30,6 +30,7 @@ from anju_gateway.api.routes import (
     lifecycle,
     live,
     precincts,
+    routing,
     sync,
     watchlist,
 )
@@ -139,7 +140,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
 
     for module in (auth, alerts, lifecycle, live, edge, admin, health):
         app.include_router(module.router)
-    for module in (watchlist, sync, precincts, report_routes, analytics_routes):
+    for module in (watchlist, sync, precincts, routing, report_routes, analytics_routes):
         app.include_router(module.router)
     app.include_router(edge_health.router)
     app.include_router(edge_actions.router)

@@ -25,12 +25,22 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None, **extra: object):  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
     from anju_gateway.settings import GatewaySettings
 
     kwargs: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
     if data_dir is not None:
         kwargs["data_dir"] = data_dir
-    return GatewaySettings(**kwargs)  # type: ignore[arg-type]
+    try:
+        return GatewaySettings(**kwargs)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        # One line per refused setting, named, instead of a traceback.
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            name = f"ANJU_GATEWAY_{where.upper()}: " if where else ""
+            typer.echo(f"gateway settings refused: {name}{error['msg']}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _db(data_dir: Path | None):  # type: ignore[no-untyped-def]
@@ -219,3 +229,72 @@ def revoke_edge(
         typer.echo(f"no active edge {edge_id!r}", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {edge_id}")
+
+
+@app.command("routing")
+def routing_cmd(
+    precinct: Annotated[str, typer.Argument(help="Precinct (派出所) id.")],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="KIND=police|property|both (repeatable); other overrides are kept.",
+        ),
+    ] = None,
+    raise_at: Annotated[
+        str | None,
+        typer.Option(
+            "--raise-at",
+            help="Severity from which a property alert goes to the police "
+            "(critical, high, normal, low), or never.",
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Show, or change, who handles which alert type in a precinct (分类处置).
+
+    Example: anju gateway routing xunyang --set door_held_open=both --set loitering=police
+    """
+    from anju_contracts import AlertKind, Severity, utcnow
+    from anju_contracts.common import format_ts
+    from anju_gateway.alerts.routing import DEFAULT_ROUTES, effective, parse_assignments
+    from anju_gateway.store.compounds import precinct_exists
+    from anju_gateway.store.routing import get_policy, put_policy
+
+    try:
+        changes = parse_assignments(set_ or [])
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    if raise_at is not None and raise_at != "never" and raise_at not in Severity.__members__:
+        typer.echo("--raise-at: critical, high, normal, low or never", err=True)
+        raise typer.Exit(2)
+    _, db = _db(data_dir)
+    if not precinct_exists(db.conn(), precinct_id=precinct):
+        typer.echo(f"no precinct {precinct!r}: 'anju gateway add-compound' creates it", err=True)
+        raise typer.Exit(2)
+    if changes or raise_at is not None:
+        with db.write() as conn:
+            current = effective(get_policy(conn, precinct_id=precinct))
+            routes = {k: h.value for k, h in current.overrides.items()}
+            routes |= {k: h.value for k, h in changes.items()}
+            if raise_at is None:
+                keep = current.raise_at.value if current.raise_at else ""
+            else:
+                keep = "" if raise_at == "never" else raise_at
+            put_policy(conn, precinct_id=precinct, routes=routes, raise_at=keep, actor="cli",
+                       now=format_ts(utcnow()))  # fmt: skip
+    policy = effective(get_policy(db.conn(), precinct_id=precinct))
+    for kind, handler in policy.routes.items():
+        mark = (
+            ""
+            if kind not in policy.overrides
+            else f"  (default {DEFAULT_ROUTES[AlertKind(kind)].value})"
+        )
+        typer.echo(f"{kind:16} {handler.value}{mark}")
+    if policy.raise_at is None:
+        typer.echo("raise-at never: severity never sends a property alert to the police")
+    else:
+        typer.echo(
+            f"raise-at {policy.raise_at.value}: property alerts this severe go to the police"
+        )

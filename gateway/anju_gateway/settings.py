@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "ANJU_GATEWAY_"
+
+
+class UnknownSetting(ValueError):
+    """An ``ANJU_GATEWAY_*`` variable that names no setting (a typo, or a retired setting)."""
+
+
+def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The ``ANJU_GATEWAY_*`` variables of the environment that name no setting, sorted."""
+    names = {f"{ENV_PREFIX}{field}".upper() for field in GatewaySettings.model_fields}
+    env = os.environ if environ is None else environ
+    return sorted(k for k in env if k.upper().startswith(ENV_PREFIX) and k.upper() not in names)
 
 
 class GatewaySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ANJU_GATEWAY_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     data_dir: Path = Field(
         default=Path("./var/gateway"), description="Folder of the SQLite database and its files."
@@ -60,8 +75,23 @@ class GatewaySettings(BaseSettings):
     sla_ack_minutes_normal: float = Field(
         default=5, gt=0, le=1440, description="Acknowledge normal and low alerts within (minutes)."
     )
-    sla_close_hours: int = Field(
-        default=24, ge=1, le=720, description="Close every alert within (hours): 警情清零."
+    sla_close_hours: float = Field(
+        default=24,
+        gt=0,
+        le=720,
+        description="Close every police alert within (hours; 0.5 = 30 minutes): 警情清零.",
+    )
+    sla_property_ack_minutes: float = Field(
+        default=10,
+        gt=0,
+        le=1440,
+        description="Acknowledge a property-routed alert at the gate console within (minutes).",
+    )
+    sla_property_close_hours: float = Field(
+        default=24,
+        gt=0,
+        le=720,
+        description="Close a property-routed alert at the gate console within (hours).",
     )
     sla_sweep_seconds: float = Field(
         default=5, gt=0, le=300, description="How often SLA breaches are looked for."
@@ -99,6 +129,18 @@ class GatewaySettings(BaseSettings):
             "Give Prometheus the same token."
         ),
     )
+
+    @model_validator(mode="after")
+    def _no_unknown_environment(self) -> GatewaySettings:
+        # pydantic-settings reads only the variables it knows and ignores the rest, so a typo
+        # (or a retired name) would silently leave the default in force: refuse it by name.
+        unknown = unknown_environment()
+        if unknown:
+            raise UnknownSetting(
+                f"unknown setting(s) {', '.join(unknown)}: not an ANJU_GATEWAY_* setting "
+                "(docs/configuration.md lists them)"
+            )
+        return self
 
     @property
     def edge_sweep_s(self) -> float:

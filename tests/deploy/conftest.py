@@ -148,7 +148,7 @@ def inventory(
                             # The installer's certificate; the test makes a self-signed one.
                             "anju_gateway_tls_certificate": f"{root}/etc/ssl/anju/gateway.crt",
                             "anju_gateway_tls_certificate_key": f"{root}/etc/ssl/anju/gateway.key",
-                            "anju_gateway_settings": {"clearance_hours": 12},
+                            "anju_gateway_settings": {"sla_close_hours": 12},
                         }
                     }
                 },

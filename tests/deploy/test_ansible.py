@@ -20,6 +20,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from anju_edge.config import load_config
 from anju_gateway.access.security import token_hash
+from anju_gateway.settings import unknown_environment
 from anju_gateway.store.edges import edge_for_token
 from tests.deploy.conftest import (
     ANSIBLE_DIR,
@@ -93,7 +94,12 @@ def test_files_owners_and_modes(applied: Applied) -> None:
 
     env = (r / "etc/anju/gateway.env").read_text("utf-8")
     assert f"ANJU_GATEWAY_DATA_DIR={r}/var/lib/anju/gateway" in env
-    assert "ANJU_GATEWAY_CLEARANCE_HOURS=12" in env
+    assert "ANJU_GATEWAY_SLA_CLOSE_HOURS=12" in env
+    # Every variable the installer writes is a gateway setting (an unknown one stops the start).
+    written = dict(
+        line.split("=", 1) for line in env.splitlines() if "=" in line and line[0] != "#"
+    )
+    assert unknown_environment(written) == []
     assert "ANJU_GATEWAY_COOKIE_SECURE=true" in env  # behind the nginx TLS proxy
     site = (r / "etc/nginx/sites-enabled/anju-gateway.conf").read_text("utf-8")
     assert "server_name gw.test.example;" in site and "proxy_pass http://127.0.0.1:8080;" in site

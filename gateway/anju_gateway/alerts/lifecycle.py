@@ -17,6 +17,7 @@ from anju_gateway.alerts.feed import publish
 from anju_gateway.alerts.machine import (
     Action,
     IllegalTransition,
+    PropertyAlert,
     Resolution,
     Step,
     decide,
@@ -29,7 +30,15 @@ from anju_gateway.store.events import AlertEvent, add_event
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Action", "IllegalTransition", "Outcome", "Resolution", "UnknownAlert", "transition"]
+__all__ = [
+    "Action",
+    "IllegalTransition",
+    "Outcome",
+    "PropertyAlert",
+    "Resolution",
+    "UnknownAlert",
+    "transition",
+]
 
 
 class UnknownAlert(LookupError):
@@ -51,7 +60,7 @@ def _ts(value: str) -> datetime:
 def _observe(step: Step, received_at: str, now: datetime) -> None:
     if step.timer is not None:
         timer = TIME_TO_ACK if step.timer == "ack" else TIME_TO_CLOSE
-        timer.observe((now - _ts(received_at)).total_seconds())
+        timer.observe(max(0.0, (now - _ts(received_at)).total_seconds()))
 
 
 def transition(
@@ -71,7 +80,7 @@ def transition(
         if current is None:
             raise UnknownAlert(alert_id)
         step = decide(current.state, current.acknowledged_at, action, actor=actor, at=stamp,
-                      note=note, resolution=resolution)  # fmt: skip
+                      note=note, resolution=resolution, handler=current.handler)  # fmt: skip
         if not step.changed:
             return Outcome(alert_id, current.compound_id, step.to_state, False)
         if step.columns:

@@ -70,6 +70,19 @@ class InvalidRequest(Refused):
     reason = "invalid"
 
 
+class PropertyAlert(Refused):
+    """An alert routed to the property only: police read it and add notes; the gate works it."""
+
+    reason = "illegal"
+
+    def __init__(self, action: Action) -> None:
+        super().__init__(
+            f"物业处置的告警，民警只读 / cannot {action.value} an alert routed to the property: "
+            "it is acknowledged and closed at the gate console"
+        )
+        self.action = action
+
+
 class IllegalTransition(Refused):
     reason = "illegal"
 
@@ -125,10 +138,14 @@ def decide(
     at: str,
     note: str = "",
     resolution: Resolution | None = None,
+    handler: str = "police",
 ) -> Step:
-    """The step ``action`` makes from ``state``; raises IllegalTransition."""
+    """The step ``action`` makes from ``state``; raises IllegalTransition, or PropertyAlert
+    for anything but a note on an alert routed to the property only."""
     if action is Action.note:
         return Step(state, state, changed=True, note=note)
+    if handler == "property":
+        raise PropertyAlert(action)
     sources, target = TRANSITIONS[action]
     if state == target and action is not Action.reopen:
         return Step(state, state, changed=False)

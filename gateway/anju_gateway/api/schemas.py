@@ -8,7 +8,10 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import AwareDatetime, Field
 
+from anju_contracts import AlertKind, Severity
 from anju_contracts.common import Ident, Strict
+from anju_gateway.alerts.routing import Handler
+from anju_gateway.alerts.sla import ClockOutcome
 from anju_gateway.store.alerts import StoredAlert
 from anju_gateway.store.events import AlertEvent
 from anju_gateway.store.webhooks import DeliveryBase
@@ -29,6 +32,36 @@ Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 AlertView = StoredAlert
 EventView = AlertEvent
 DeliveryView = DeliveryBase
+
+
+class AlertDetail(StoredAlert):
+    """One alert with how each of its clocks stands or ended (kept after closing)."""
+
+    sla: list[ClockOutcome] = Field(
+        description="Police clocks (ack, close) and the property's, as the handler runs them."
+    )
+
+
+class RoutingRequest(Strict):
+    """A precinct's routing: kinds left out return to their default."""
+
+    routes: dict[AlertKind, Handler] = Field(
+        default_factory=dict, description="Alert kind -> police, property or both."
+    )
+    raise_at: Severity | None = Field(
+        default=Severity.critical,
+        description="From this severity up a property alert goes to the police; null: never.",
+    )
+
+
+class RoutingView(Strict):
+    precinct_id: str
+    routes: dict[str, Handler] = Field(description="Every alert kind and its handler in force.")
+    overrides: dict[str, Handler] = Field(description="The kinds this precinct routes itself.")
+    defaults: dict[str, Handler]
+    raise_at: Severity | None
+    updated_at: str | None
+    updated_by: str | None
 
 
 class LoginRequest(Strict):

@@ -16,8 +16,8 @@ from anju_contracts import (
     ReceiptStatus,
     format_ts,
 )
+from anju_gateway.alerts.admission import admit
 from anju_gateway.alerts.feed import publish, summary
-from anju_gateway.alerts.sla import assign_deadlines
 from anju_gateway.events import EventHub
 from anju_gateway.metrics import ALERTS_INGESTED, INGEST_BATCH_SECONDS
 from anju_gateway.settings import GatewaySettings
@@ -88,7 +88,7 @@ def ingest_batch(
             taken = held_by_other_compounds(
                 conn, alert_ids=duplicates, compound_id=edge.compound_id
             )
-            assign_deadlines(conn, stored, settings)
+            admit(conn, stored, settings)
             touch_edge(conn, edge_id=edge.id, now=stamp)
     ALERTS_INGESTED.labels(outcome="stored").inc(len(stored))
     ALERTS_INGESTED.labels(outcome="duplicate").inc(len(duplicates) - len(taken))

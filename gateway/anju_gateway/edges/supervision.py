@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from ulid import ULID
 
 from anju_contracts import AlertCleared, EdgeStatus, Heartbeat, format_ts
+from anju_gateway.alerts.admission import admit
 from anju_gateway.alerts.feed import publish, summary
-from anju_gateway.alerts.sla import assign_deadlines
 from anju_gateway.edges.data_loss import data_loss_alert, losses
 from anju_gateway.events import EventHub
 from anju_gateway.settings import GatewaySettings
@@ -49,7 +49,7 @@ def receive_heartbeat(
         ]
         if lost:
             insert_alerts(conn, lost, received_at=stamp)
-            assign_deadlines(conn, [a.id for a in lost], settings)
+            admit(conn, [a.id for a in lost], settings)
         came_back = record(
             conn,
             edge_id=edge.id,
@@ -132,7 +132,7 @@ def check_edges(
         for silent in silent_since(conn, cutoff=cutoff):
             alert = offline_alert(silent, now)
             insert_alerts(conn, [alert], received_at=stamp)
-            assign_deadlines(conn, [alert.id], settings)
+            admit(conn, [alert.id], settings)
             mark_offline(
                 conn, edge_id=silent.edge_id, compound_id=silent.compound_id, alert_id=alert.id
             )

@@ -5,8 +5,12 @@ Rules (docs/reports.md):
   its ``ts`` (when it happened) falls in;
 - the clock for acknowledging and closing starts at ``received_at`` (when the gateway learnt of
   it), so a backlog delivered late by an offline edge does not count against officers;
-- closed = state resolved or false_alarm with ``closed_at`` set; closed in time = closed within
-  ``clearance_hours`` (24 by default);
+- closed = state resolved or false_alarm with ``closed_at`` set (for an alert routed to the
+  property only: ``property_closed_at``, the gate's 销号); closed in time = closed within
+  ``clearance_hours`` (``ANJU_GATEWAY_SLA_CLOSE_HOURS``, 24 by default), or for a property
+  alert ``property_clearance_hours`` (``ANJU_GATEWAY_SLA_PROPERTY_CLOSE_HOURS``);
+- acknowledge minutes are the police's (``acknowledged_at``); a guard's acknowledgement of a
+  property alert counts in its own median; no duration is ever below 0;
 - overdue = not closed and past the deadline at report time, or closed after the deadline.
 The rows come from :func:`anju_gateway.store.reporting.report_rows`.
 """
@@ -26,7 +30,7 @@ from anju_gateway.access.scope import Scope
 from anju_gateway.store.reporting import ReportAlert, ReportRow, report_rows
 
 CLOSED_STATES = ("resolved", "false_alarm")
-DIMENSIONS = ("compound", "kind", "severity")
+DIMENSIONS = ("compound", "kind", "severity", "handler")
 
 
 class GroupCount(Strict):
@@ -51,7 +55,8 @@ class DailyReport(Strict):
     since: str
     until: str
     generated_at: str
-    clearance_hours: int
+    clearance_hours: float
+    property_clearance_hours: float
     total: int
     closed: int
     open: int
@@ -59,11 +64,13 @@ class DailyReport(Strict):
     share_closed_in_time: float | None
     overdue_count: int
     median_ack_minutes: float | None
+    median_property_ack_minutes: float | None
     median_close_minutes: float | None
     by_state: dict[str, int]
     by_compound: list[GroupCount]
     by_kind: list[GroupCount]
     by_severity: list[GroupCount]
+    by_handler: list[GroupCount]
     overdue: list[OverdueAlert]
     alerts: list[dict[str, Any]]
 
@@ -85,7 +92,8 @@ def _parse(ts: str | None) -> datetime | None:
 
 
 def _minutes(start: datetime, end: datetime | None) -> float | None:
-    return None if end is None else (end - start).total_seconds() / 60.0
+    # Never below 0: every time is counted from the gateway's receipt (docs/lifecycle.md).
+    return None if end is None else max(0.0, (end - start).total_seconds() / 60.0)
 
 
 def _median(values: list[float]) -> float | None:
@@ -99,18 +107,23 @@ class Judged:
     row: ReportRow
     deadline: datetime
     closed_at: datetime | None
-    ack_minutes: float | None
+    ack_minutes: float | None  # the police's acknowledgement
+    property_ack_minutes: float | None  # the gate's, on an alert routed to the property
     close_minutes: float | None
     in_time: bool
     late_by: timedelta | None
     reason: str  # "" (not overdue), "open" or "closed_late"
 
 
-def judge(row: ReportRow, limit: timedelta, now: datetime) -> Judged:
+def judge(
+    row: ReportRow, limit: timedelta, now: datetime, property_limit: timedelta | None = None
+) -> Judged:
     received = _parse(row.received_at) or _parse(row.ts)
     assert received is not None
-    deadline = received + limit
-    closed_at = _parse(row.closed_at) if row.state in CLOSED_STATES else None
+    by_property = row.handler == "property"
+    deadline = received + (property_limit if by_property and property_limit else limit)
+    closing = (row.property_closed_at or row.closed_at) if by_property else row.closed_at
+    closed_at = _parse(closing) if row.state in CLOSED_STATES else None
     late_by: timedelta | None = None
     reason = ""
     if closed_at is not None and closed_at > deadline:
@@ -122,6 +135,7 @@ def judge(row: ReportRow, limit: timedelta, now: datetime) -> Judged:
         deadline=deadline,
         closed_at=closed_at,
         ack_minutes=_minutes(received, _parse(row.acknowledged_at)),
+        property_ack_minutes=_minutes(received, _parse(row.property_acknowledged_at)),
         close_minutes=_minutes(received, closed_at),
         in_time=closed_at is not None and closed_at <= deadline,
         late_by=late_by,
@@ -152,7 +166,11 @@ def alert_line(j: Judged) -> dict[str, Any]:
         "state": r.state,
         "ts": r.ts,
         "owner": r.owner,
+        "handler": r.handler,
         "ack_minutes": None if j.ack_minutes is None else round(j.ack_minutes, 1),
+        "property_ack_minutes": None
+        if j.property_ack_minutes is None
+        else round(j.property_ack_minutes, 1),
         "close_minutes": None if j.close_minutes is None else round(j.close_minutes, 1),
         "closed_in_time": j.in_time,
         "overdue": j.reason,
@@ -164,7 +182,12 @@ def group_counts(judged: list[Judged], dim: str) -> list[GroupCount]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     names: dict[str, str] = {}
     for j in judged:
-        key = {"compound": j.row.compound_id, "kind": j.row.kind, "severity": j.row.severity}[dim]
+        key = {
+            "compound": j.row.compound_id,
+            "kind": j.row.kind,
+            "severity": j.row.severity,
+            "handler": j.row.handler,
+        }[dim]
         names[j.row.compound_id] = j.row.compound_name
         counts[key].update(
             total=1,
@@ -193,13 +216,18 @@ def build_daily_report(
     *,
     tz: str,
     now: datetime,
-    clearance_hours: int = 24,
+    clearance_hours: float = 24,
+    property_clearance_hours: float = 24,
 ) -> DailyReport:
     start, end = day_window(day, tz)
     rows = report_rows(
         conn, compound_ids=scope.compound_ids, since=format_ts(start), until=format_ts(end)
     )
-    judged = [judge(r, timedelta(hours=clearance_hours), now) for r in rows]
+    limit, property_limit = (
+        timedelta(hours=clearance_hours),
+        timedelta(hours=property_clearance_hours),
+    )
+    judged = [judge(r, limit, now, property_limit) for r in rows]
     overdue = [overdue_entry(j) for j in judged if j.late_by is not None]
     total = len(judged)
     closed = sum(1 for j in judged if j.close_minutes is not None)
@@ -211,6 +239,7 @@ def build_daily_report(
         until=format_ts(end),
         generated_at=format_ts(now),
         clearance_hours=clearance_hours,
+        property_clearance_hours=property_clearance_hours,
         total=total,
         closed=closed,
         open=total - closed,
@@ -218,6 +247,9 @@ def build_daily_report(
         share_closed_in_time=round(in_time / total, 4) if total else None,
         overdue_count=len(overdue),
         median_ack_minutes=_median([j.ack_minutes for j in judged if j.ack_minutes is not None]),
+        median_property_ack_minutes=_median(
+            [j.property_ack_minutes for j in judged if j.property_ack_minutes is not None]
+        ),
         median_close_minutes=_median(
             [j.close_minutes for j in judged if j.close_minutes is not None]
         ),
@@ -225,6 +257,7 @@ def build_daily_report(
         by_compound=group_counts(judged, "compound"),
         by_kind=group_counts(judged, "kind"),
         by_severity=group_counts(judged, "severity"),
+        by_handler=group_counts(judged, "handler"),
         overdue=sorted(overdue, key=lambda o: (-o.hours_over, o.id)),
         alerts=[alert_line(j) for j in judged],
     )

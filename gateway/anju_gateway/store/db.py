@@ -23,6 +23,7 @@ def _migration_sets() -> list[Migrations]:
         edges,
         events,
         heartbeats,
+        routing,
         users,
         watchlists,
         webhooks,
@@ -38,6 +39,7 @@ def _migration_sets() -> list[Migrations]:
         watchlists.migrations,
         webhooks.migrations,
         edge_actions.migrations,
+        routing.migrations,
     ]
 
 

@@ -53,6 +53,9 @@ class ReportRow(ReportAlert):
     acknowledged_at: str | None
     closed_at: str | None
     resolution: str | None
+    handler: str
+    property_acknowledged_at: str | None
+    property_closed_at: str | None
 
 
 def report_rows(
@@ -64,7 +67,8 @@ def report_rows(
         return []
     sql = (
         f"SELECT a.id, a.compound_id, {_NAME}, a.kind, a.severity, a.state, a.ts, "
-        f"a.received_at, a.owner, a.acknowledged_at, a.closed_at, a.resolution {where[0]} "
+        f"a.received_at, a.owner, a.acknowledged_at, a.closed_at, a.resolution, a.handler, "
+        f"a.property_acknowledged_at, a.property_closed_at {where[0]} "
         "ORDER BY a.ts, a.id"
     )
     names = list(ReportRow.model_fields)

@@ -81,7 +81,7 @@ def render_daily(report: DailyReport, scope_label: str) -> str:
     body = f"""
 <h1>警情清零日报 Daily clearance report — {esc(r.date)}</h1>
 <p class="sub">范围 Scope: {esc(scope_label)} · 时区 Time zone: {esc(tz)} ·
-销号时限 Close within {r.clearance_hours} 小时 h ·
+销号时限 Close within {r.clearance_hours:g} 小时 h ·
 生成 Generated {esc(local_time(r.generated_at, tz, "%Y-%m-%d %H:%M"))}</p>
 <form class="controls" method="get" action="/reports/daily">
 <label>日期 Date <input type="date" name="date" value="{esc(r.date)}"></label>
@@ -92,7 +92,7 @@ def render_daily(report: DailyReport, scope_label: str) -> str:
 </form>
 <section class="cards">{card_html}</section>
 <p class="sub">状态 States: {states}</p>
-<h2>超时警情 Overdue (未按时销号 not closed within {r.clearance_hours} h)</h2>
+<h2>超时警情 Overdue (未按时销号 not closed within {r.clearance_hours:g} h)</h2>
 {overdue}
 {_group_table("按小区 By compound", r.by_compound, lambda g: g.label)}
 {_group_table("按类型 By type", r.by_kind, lambda g: kind_label(g.key))}

@@ -100,11 +100,13 @@ def test_full_lifecycle_with_audit(gw: GatewayServer, clock: ManualClock) -> Non
     assert extra["resolution"] == "handled" and extra["ack_breached_at"] is None
     events = officer.get(f"/api/v1/alerts/{alert_id}/events").json()
     assert [(e["action"], e["from_state"], e["to_state"], e["actor"]) for e in events] == [
+        ("received", None, "new", "gate:g1"),  # 接警: what raised it
         ("acknowledge", "new", "acknowledged", "officer1"),
         ("dispatch", "acknowledged", "dispatched", "officer1"),
         ("resolve", "dispatched", "resolved", "officer1"),
     ]
-    assert events[2]["note"] == "[handled] 门锁已修复"
+    assert events[0]["at"] == format_ts(T0) and events[0]["note"].startswith("接警：门禁 g1")
+    assert events[3]["note"] == "[handled] 门锁已修复"
 
 
 @pytest.mark.parametrize(
@@ -213,7 +215,7 @@ def test_sla_breach_escalates_on_the_live_feed(gw: GatewayServer, clock: ManualC
     assert extra["ack_breached_at"] == format_ts(T0 + timedelta(seconds=61))
     assert extra["close_breached_at"] is not None
     audit = [e["action"] for e in officer.get(f"/api/v1/alerts/{critical}/events").json()]
-    assert audit == ["ack_breached", "acknowledge", "close_breached"]
+    assert audit == ["received", "ack_breached", "acknowledge", "close_breached"]
 
 
 def test_sweeper_runs_by_itself(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def test_offline_after_three_missed_beats_and_back(gw: GatewayServer) -> None:
     alert = officer.get(f"/api/v1/alerts/{alert_id}").json()
     assert alert["details"]["cleared_at"] == format_ts(clock.now())
     actions = [e["action"] for e in officer.get(f"/api/v1/alerts/{alert_id}/events").json()]
-    assert actions == ["cleared"]
+    assert actions == ["received", "cleared"]
 
 
 def test_heartbeat_for_another_compound_is_refused(gw: GatewayServer) -> None:

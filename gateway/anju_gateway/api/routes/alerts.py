@@ -8,8 +8,9 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import AwareDatetime
 
 from anju_contracts import format_ts
-from anju_gateway.api.deps import DbDep, UserScope
-from anju_gateway.api.schemas import AlertList, AlertView
+from anju_gateway.alerts.sla import outcomes
+from anju_gateway.api.deps import ClockDep, DbDep, UserScope
+from anju_gateway.api.schemas import AlertDetail, AlertList
 from anju_gateway.store.alerts import AlertQuery, StoredAlert, get_alert, get_snapshot, query_alerts
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
@@ -23,6 +24,9 @@ def list_alerts(
     kind: Annotated[str | None, Query(max_length=32)] = None,
     severity: Annotated[str | None, Query(max_length=16)] = None,
     state: Annotated[str | None, Query(max_length=16)] = None,
+    handler: Annotated[
+        str | None, Query(pattern="^(police|property|both)$", description="分类处置")
+    ] = None,
     since: Annotated[
         AwareDatetime | None, Query(description="ISO-8601 with offset, e.g. 2026-11-23T00:00:00Z")
     ] = None,
@@ -44,6 +48,7 @@ def list_alerts(
             kind=kind,
             severity=severity,
             state=state,
+            handler=handler,
             since=format_ts(since) if since else None,
             until=format_ts(until) if until else None,
             before_id=before,
@@ -62,9 +67,10 @@ def _visible(db: DbDep, scope: UserScope, alert_id: str) -> StoredAlert:
     return alert
 
 
-@router.get("/{alert_id}", response_model=AlertView)
-def read_alert(alert_id: str, db: DbDep, scope: UserScope) -> AlertView:
-    return _visible(db, scope, alert_id)
+@router.get("/{alert_id}", response_model=AlertDetail)
+def read_alert(alert_id: str, db: DbDep, scope: UserScope, clock: ClockDep) -> AlertDetail:
+    alert = _visible(db, scope, alert_id)
+    return AlertDetail(**alert.model_dump(), sla=outcomes(alert, clock.now()))
 
 
 @router.get("/{alert_id}/snapshot.jpg", response_class=Response)

@@ -14,6 +14,7 @@ from anju_gateway.alerts.machine import (
     Forbidden,
     IllegalTransition,
     InvalidRequest,
+    PropertyAlert,
     Resolution,
     check_actor,
     check_request,
@@ -80,7 +81,7 @@ def act(
     try:
         outcome = transition(db, alert_id, what, user.username, clock.now(), note=body.note,
                              resolution=resolution, hub=hub)  # fmt: skip
-    except IllegalTransition as exc:
+    except (IllegalTransition, PropertyAlert) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     except UnknownAlert:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such alert") from None

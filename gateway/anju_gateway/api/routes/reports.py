@@ -48,6 +48,7 @@ def _report(
         tz=settings.timezone,
         now=now,
         clearance_hours=settings.sla_close_hours,
+        property_clearance_hours=settings.sla_property_close_hours,
     )
 
 

@@ -14,8 +14,10 @@ from anju_gateway.store.alerts.records import (
     insert_alerts,
     query_alerts,
 )
-from anju_gateway.store.alerts.schema import LIFECYCLE_COLUMNS, migrations
+from anju_gateway.store.alerts.schema import LIFECYCLE_COLUMNS, PROPERTY_COLUMNS, migrations
 from anju_gateway.store.alerts.state import (
+    CLOCKS,
+    Admission,
     Breach,
     Clock,
     LifecycleState,
@@ -24,12 +26,15 @@ from anju_gateway.store.alerts.state import (
     lifecycle_state,
     mark_cleared,
     received,
+    set_admissions,
     set_columns,
-    set_deadlines,
 )
 
 __all__ = [
+    "CLOCKS",
     "LIFECYCLE_COLUMNS",
+    "PROPERTY_COLUMNS",
+    "Admission",
     "AlertQuery",
     "AlertRecord",
     "Breach",
@@ -48,6 +53,6 @@ __all__ = [
     "migrations",
     "query_alerts",
     "received",
+    "set_admissions",
     "set_columns",
-    "set_deadlines",
 ]

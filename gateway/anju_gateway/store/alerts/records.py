@@ -39,6 +39,7 @@ class StoredAlert(AlertRecord):
     has_snapshot: bool
     received_at: str
     state: str
+    handler: str = Field(description="Who handles it: police, property or both (分类处置).")
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -46,7 +47,7 @@ _BASE_COLUMNS = (
     "id, compound_id, edge_id, source_kind, source_id, kind, severity, ts, zone, "
     "objects_json, details_json, has_snapshot, received_at, state"
 )
-_BASE = frozenset(_BASE_COLUMNS.replace(" ", "").split(","))
+_BASE = frozenset([*_BASE_COLUMNS.replace(" ", "").split(","), "handler"])
 _CHUNK = 500  # ids per IN (...) list, well below every engine's parameter limit
 
 
@@ -66,6 +67,7 @@ def _stored(row: sqlite3.Row) -> StoredAlert:
         has_snapshot=bool(row["has_snapshot"]),
         received_at=row["received_at"],
         state=row["state"],
+        handler=row["handler"],
         extra={k: row[k] for k in row.keys() if k not in _BASE},  # noqa: SIM118
     )
 
@@ -137,6 +139,7 @@ class AlertQuery:
     kind: str | None = None
     severity: str | None = None
     state: str | None = None
+    handler: str | None = None
     since: str | None = None
     until: str | None = None
     before_id: str | None = None
@@ -156,6 +159,7 @@ def query_alerts(conn: sqlite3.Connection, q: AlertQuery) -> list[StoredAlert]:
         ("a.kind = ?", q.kind),
         ("a.severity = ?", q.severity),
         ("a.state = ?", q.state),
+        ("a.handler = ?", q.handler),
         ("a.ts >= ?", q.since),
         ("a.ts < ?", q.until),
         ("a.id < ?", q.before_id),

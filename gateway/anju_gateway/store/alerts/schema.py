@@ -20,6 +20,16 @@ LIFECYCLE_COLUMNS = (
     "ack_breached_at",
     "close_breached_at",
 )
+# Added with routing (分类处置): the property's own track, worked at the gate console.
+PROPERTY_COLUMNS = (
+    "property_owner",
+    "property_acknowledged_at",
+    "property_closed_at",
+    "property_ack_due_at",
+    "property_close_due_at",
+    "property_ack_breached_at",
+    "property_close_breached_at",
+)
 
 
 @migrations()
@@ -63,3 +73,14 @@ def m002_lifecycle_columns(db: SUDatabase) -> None:
             db.execute(f"ALTER TABLE alerts ADD COLUMN {column} TEXT")
     db.execute("CREATE INDEX IF NOT EXISTS alerts_ack_due ON alerts(state, ack_due_at)")
     db.execute("CREATE INDEX IF NOT EXISTS alerts_close_due ON alerts(close_due_at)")
+
+
+@migrations()
+def m003_routing(db: SUDatabase) -> None:
+    # Alerts received before routing existed were all worked as police alerts.
+    db.execute("ALTER TABLE alerts ADD COLUMN handler TEXT NOT NULL DEFAULT 'police'")
+    for column in PROPERTY_COLUMNS:
+        db.execute(f"ALTER TABLE alerts ADD COLUMN {column} TEXT")
+    db.execute(
+        "CREATE INDEX alerts_property_due ON alerts(property_closed_at, property_close_due_at)"
+    )

@@ -9,28 +9,35 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from anju_gateway.store.alerts.schema import LIFECYCLE_COLUMNS
+from anju_gateway.store.alerts.schema import LIFECYCLE_COLUMNS, PROPERTY_COLUMNS
 
-Clock = Literal["ack", "close"]
-_SETTABLE = frozenset(("state", *LIFECYCLE_COLUMNS))
+# The police clocks (ack, close) and the property's (property_ack, property_close).
+Clock = Literal["ack", "close", "property_ack", "property_close"]
+CLOCKS: tuple[Clock, ...] = ("ack", "close", "property_ack", "property_close")
+_SETTABLE = frozenset(("state", *LIFECYCLE_COLUMNS, *PROPERTY_COLUMNS))
 
 
 @dataclass(frozen=True, slots=True)
 class LifecycleState:
-    """What a lifecycle step needs to know of an alert."""
+    """What a lifecycle step (an officer's or the gate's) needs to know of an alert."""
 
     compound_id: str
     state: str
     received_at: str
     acknowledged_at: str | None
+    handler: str = "police"
+    property_owner: str | None = None
+    property_acknowledged_at: str | None = None
+    property_closed_at: str | None = None
 
 
 def lifecycle_state(conn: sqlite3.Connection, *, alert_id: str) -> LifecycleState | None:
     row = conn.execute(
-        "SELECT compound_id, state, received_at, acknowledged_at FROM alerts WHERE id = ?",
+        "SELECT compound_id, state, received_at, acknowledged_at, handler, property_owner, "
+        "property_acknowledged_at, property_closed_at FROM alerts WHERE id = ?",
         (alert_id,),
     ).fetchone()
-    return LifecycleState(row[0], row[1], row[2], row[3]) if row else None
+    return LifecycleState(*row) if row else None
 
 
 def set_columns(
@@ -46,29 +53,54 @@ def set_columns(
 
 @dataclass(frozen=True, slots=True)
 class Received:
+    """What admitting a freshly stored alert needs: its routing inputs and its origin."""
+
     id: str
+    compound_id: str
+    kind: str
     severity: str
     received_at: str
+    source_kind: str
+    source_id: str
+    edge_id: str | None
 
 
 def received(conn: sqlite3.Connection, *, alert_ids: Iterable[str]) -> list[Received]:
-    """Severity and reception time of the given alerts (those that exist), in the given order."""
+    """The given alerts (those that exist), in the given order."""
     out: list[Received] = []
     for alert_id in alert_ids:
         row = conn.execute(
-            "SELECT severity, received_at FROM alerts WHERE id = ?", (alert_id,)
+            "SELECT id, compound_id, kind, severity, received_at, source_kind, source_id, "
+            "edge_id FROM alerts WHERE id = ?",
+            (alert_id,),
         ).fetchone()
         if row is not None:
-            out.append(Received(alert_id, row[0], row[1]))
+            out.append(Received(*row))
     return out
 
 
-def set_deadlines(conn: sqlite3.Connection, *, deadlines: Sequence[tuple[str, str, str]]) -> None:
-    """(alert id, acknowledge-by, close-by) for each alert."""
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """The handler decided at ingest and the deadlines of the clocks it runs (None: no clock)."""
+
+    id: str
+    handler: str
+    ack_due_at: str | None
+    close_due_at: str | None
+    property_ack_due_at: str | None
+    property_close_due_at: str | None
+
+
+def set_admissions(conn: sqlite3.Connection, *, admissions: Sequence[Admission]) -> None:
     conn.executemany(
-        "UPDATE alerts SET ack_due_at = ?, close_due_at = ? WHERE id = ?",
-        [(ack, close, alert_id) for alert_id, ack, close in deadlines],
-    )
+        "UPDATE alerts SET handler = ?, ack_due_at = ?, close_due_at = ?, "
+        "property_ack_due_at = ?, property_close_due_at = ? WHERE id = ?",
+        [
+            (a.handler, a.ack_due_at, a.close_due_at, a.property_ack_due_at,
+             a.property_close_due_at, a.id)
+            for a in admissions
+        ],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,25 +109,36 @@ class Breach:
     compound_id: str
     severity: str
     clock: Clock
+    state: str = "new"
 
 
+_OPEN = "state IN ('new', 'acknowledged', 'dispatched')"
 _OVERDUE: dict[Clock, str] = {
-    # The acknowledge clock runs while an alert is new; the close clock while it is open.
+    # The police acknowledge clock runs while an alert is new; the close clock while it is
+    # open. Alerts routed to the property only have no police deadlines.
     "ack": "state = 'new' AND ack_breached_at IS NULL AND ack_due_at IS NOT NULL "
     "AND ack_due_at < ?",
-    "close": "state IN ('new', 'acknowledged', 'dispatched') AND close_breached_at IS NULL "
+    "close": f"{_OPEN} AND close_breached_at IS NULL "
     "AND close_due_at IS NOT NULL AND close_due_at < ?",
+    # The property's clocks run until the gate acknowledges (closes); an alert the police
+    # closed (routed to both) needs nothing more from the gate either.
+    "property_ack": f"{_OPEN} AND property_acknowledged_at IS NULL "
+    "AND property_closed_at IS NULL AND property_ack_breached_at IS NULL "
+    "AND property_ack_due_at IS NOT NULL AND property_ack_due_at < ?",
+    "property_close": f"{_OPEN} AND property_closed_at IS NULL "
+    "AND property_close_breached_at IS NULL "
+    "AND property_close_due_at IS NOT NULL AND property_close_due_at < ?",
 }
 
 
 def flag_breaches(conn: sqlite3.Connection, *, clock: Clock, now: str) -> list[Breach]:
     """Mark every alert whose clock ran out and is not flagged yet; returns them. In a write."""
     rows = conn.execute(
-        f"SELECT id, compound_id, severity FROM alerts WHERE {_OVERDUE[clock]}", (now,)
+        f"SELECT id, compound_id, severity, state FROM alerts WHERE {_OVERDUE[clock]}", (now,)
     ).fetchall()
     column = f"{clock}_breached_at"
     conn.executemany(f"UPDATE alerts SET {column} = ? WHERE id = ?", [(now, r[0]) for r in rows])
-    return [Breach(r[0], r[1], r[2], clock) for r in rows]
+    return [Breach(r[0], r[1], r[2], clock, r[3]) for r in rows]
 
 
 def mark_cleared(conn: sqlite3.Connection, *, alert_id: str, at: str) -> None:

@@ -153,8 +153,10 @@ async function renderDetail(id) {
   const a = state.alerts.get(id); if (!a) return;
   const events = await api(`/api/v1/alerts/${id}/events`);
   const x = a.extra || {};
-  const canAct = ["officer", "supervisor", "admin"].includes(state.user.role);
-  const canReopen = ["supervisor", "admin"].includes(state.user.role);
+  const canNote = ["officer", "supervisor", "admin"].includes(state.user.role);
+  // An alert routed to the property only is worked at the gate console: officers read it and add notes.
+  const canAct = canNote && a.handler !== "property";
+  const canReopen = canAct && ["supervisor", "admin"].includes(state.user.role);
   const buttons = [];
   if (canAct && a.state === "new") buttons.push(["acknowledge", "primary"]);
   if (canAct && a.state === "acknowledged") buttons.push(["dispatch", "primary"]);
@@ -175,7 +177,8 @@ async function renderDetail(id) {
         <dt>${t("compound")}</dt><dd>${esc(a.compound_id)}</dd>
         <dt>${t("source")}</dt><dd>${esc(a.source_kind)} ${esc(a.source_id)}</dd>
         <dt>${t("zone")}</dt><dd>${esc(a.zone || t("none"))}</dd>
-        <dt>${t("owner")}</dt><dd>${esc(x.owner || t("none"))}</dd>
+        <dt>${t("handler")}</dt><dd>${esc(label("handler_names", a.handler || "police"))}</dd>
+        <dt>${t("owner")}</dt><dd>${esc(x.owner || x.property_owner || t("none"))}</dd>
         <dt>${t("objects")}</dt><dd>${objects}</dd>
         ${x.resolution ? `<dt>${t("resolution")}</dt><dd>${esc(label("res", x.resolution))}</dd>` : ""}
         ${details}
@@ -185,7 +188,7 @@ async function renderDetail(id) {
       <select name="resolution" hidden></select>
       <input name="note" maxlength="500" placeholder="${t("note")}">
       <div class="buttons">${buttons.map(([b, cls]) => `<button type="button" class="${cls}" data-action="${b}">${t(b)}</button>`).join("")}
-        ${canAct ? `<button type="button" data-action="note">${t("add_note")}</button>` : ""}</div>
+        ${canNote ? `<button type="button" data-action="note">${t("add_note")}</button>` : ""}</div>
       <p class="error" id="act-error"></p>
     </form>
     <h3>${t("history")}</h3>

@@ -1,0 +1,93 @@
+"""What happens to an alert in the transaction that stores it: the handler is decided by the
+precinct's routing, the clocks that handler runs get their deadlines, and the audit trail opens
+with 接警 (received), naming what raised it.
+
+Every way an alert enters the gateway (edge ingest, a silent box, a box's data loss) calls
+:func:`admit` in its write transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from anju_contracts import format_ts
+from anju_gateway.alerts.routing import (
+    Handler,
+    Policy,
+    effective,
+    handler_for,
+    police_clocks,
+    property_clocks,
+)
+from anju_gateway.alerts.sla import ack_minutes
+from anju_gateway.settings import GatewaySettings
+from anju_gateway.store.alerts import Admission, Received, received, set_admissions
+from anju_gateway.store.events import AlertEvent, add_event
+from anju_gateway.store.routing import policy_of_compound
+
+HANDLER_NAMES = {
+    Handler.police: "公安处置",
+    Handler.property: "物业处置",
+    Handler.both: "公安与物业共同处置",
+}
+SOURCE_NAMES = {"gate": "门禁", "camera": "摄像机", "edge": "边缘盒"}
+
+
+def _ts(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def admission(alert: Received, handler: Handler, settings: GatewaySettings) -> Admission:
+    """The deadlines of the clocks ``handler`` runs; all start at the gateway's receipt."""
+    start = _ts(alert.received_at)
+
+    def due(delta: timedelta) -> str:
+        return format_ts(start + delta)
+
+    police = police_clocks(handler)
+    prop = property_clocks(handler)
+    return Admission(
+        id=alert.id,
+        handler=handler.value,
+        ack_due_at=due(timedelta(minutes=ack_minutes(settings, alert.severity)))
+        if police
+        else None,
+        close_due_at=due(timedelta(hours=settings.sla_close_hours)) if police else None,
+        property_ack_due_at=due(timedelta(minutes=settings.sla_property_ack_minutes))
+        if prop
+        else None,
+        property_close_due_at=due(timedelta(hours=settings.sla_property_close_hours))
+        if prop
+        else None,
+    )
+
+
+def received_event(alert: Received, handler: Handler) -> AlertEvent:
+    """接警: who or what raised the alert, through which box, and who handles it."""
+    source = f"{SOURCE_NAMES.get(alert.source_kind, alert.source_kind)} {alert.source_id}"
+    via = f"，经边缘盒 {alert.edge_id}" if alert.edge_id and alert.source_kind != "edge" else ""
+    return AlertEvent(
+        at=alert.received_at,
+        actor=f"{alert.source_kind}:{alert.source_id}",
+        action="received",
+        from_state=None,
+        to_state="new",
+        note=f"接警：{source} 报警{via}；{HANDLER_NAMES[handler]}",
+    )
+
+
+def admit(conn: sqlite3.Connection, ids: Iterable[str], settings: GatewaySettings) -> None:
+    """Route, schedule and open the audit of freshly stored alerts. In their write."""
+    policies: dict[str, Policy | None] = {}
+    admissions: list[Admission] = []
+    for alert in received(conn, alert_ids=ids):
+        if alert.compound_id not in policies:
+            stored = policy_of_compound(conn, compound_id=alert.compound_id)
+            policies[alert.compound_id] = effective(stored) if stored is not None else None
+        policy = policies[alert.compound_id]
+        handler = handler_for(policy, alert.kind, alert.severity) if policy else Handler.police
+        admissions.append(admission(alert, handler, settings))
+        add_event(conn, alert_id=alert.id, event=received_event(alert, handler))
+    set_admissions(conn, admissions=admissions)
