@@ -40,6 +40,7 @@ from anju_contracts.gate import Direction, GateCommand, GateEvent, GateEventType
 from anju_contracts.heartbeat import DeviceHealth, Heartbeat
 from anju_contracts.parsing import PayloadError, RejectReason, parse_json_payload
 from anju_contracts.plates import PlateError, normalise_plate
+from anju_contracts.routing import Handler, RoutingPolicy, decide_handler
 from anju_contracts.status import DeviceState, parse_status
 from anju_contracts.sync import EdgeSync, StaffAccount, WatchlistEntry, WatchlistKind
 from anju_contracts.topics import Channel, DeviceKind, Topic, TopicError, parse_topic
@@ -74,6 +75,7 @@ __all__ = [
     "GateEvent",
     "GateEventType",
     "GateResult",
+    "Handler",
     "Heartbeat",
     "Ident",
     "MotionEvent",
@@ -81,6 +83,7 @@ __all__ = [
     "PlateError",
     "ReceiptStatus",
     "RejectReason",
+    "RoutingPolicy",
     "Severity",
     "SnapshotMeta",
     "SourceKind",
@@ -94,6 +97,7 @@ __all__ = [
     "WebhookAlert",
     "WebhookBody",
     "WireModel",
+    "decide_handler",
     "format_ts",
     "normalise_plate",
     "parse_json_payload",

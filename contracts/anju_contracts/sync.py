@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from anju_contracts.common import Ident, UtcTime, Versioned, WireModel
+from anju_contracts.routing import RoutingPolicy
 
 
 class WatchlistKind(StrEnum):
@@ -43,3 +44,8 @@ class EdgeSync(Versioned):
     generated_at: UtcTime
     watchlist: list[WatchlistEntry] = Field(default_factory=list)
     staff: list[StaffAccount] = Field(default_factory=list)
+    routing: RoutingPolicy = Field(
+        default_factory=RoutingPolicy,
+        description="The precinct's routing in force and the property's clocks; a copy from "
+        "before this field had none and reads as the defaults.",
+    )

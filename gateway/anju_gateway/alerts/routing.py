@@ -4,45 +4,30 @@ Each alert kind has a default handler (:data:`DEFAULT_ROUTES`); a precinct's adm
 kinds differently and say from which severity a property alert goes to the police instead
 (``raise_at``, critical by default). The handler is decided once, when the gateway receives the
 alert, and kept on it (``alerts.handler``): changing the policy later does not move alerts
-already received. docs/lifecycle.md, "Who handles which alert".
+already received. The handlers, the defaults and the decision itself live in
+:mod:`anju_contracts.routing` (the gate console shows alerts by the same rule); this module
+applies a precinct's stored choices. docs/lifecycle.md, "Who handles which alert".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from anju_contracts import AlertKind, Severity
-from anju_contracts.alert import SEVERITY_RANK
+from anju_contracts.routing import DEFAULT_RAISE_AT, DEFAULT_ROUTES, Handler, decide_handler
 from anju_gateway.store.routing import StoredPolicy
 
-
-class Handler(StrEnum):
-    police = "police"  # 公安: police clocks, officers own it; a guard's action is a note
-    property = "property"  # 物业: acknowledged and closed at the gate console, own clocks
-    both = "both"  # 公安 + 物业: police clocks and state, and the property's own clocks
-
-
-# Every alert kind has a default; tests/gateway/alerts/test_routing.py checks none is missing.
-DEFAULT_ROUTES: dict[AlertKind, Handler] = {
-    AlertKind.door_forced: Handler.police,  # 门被强行打开
-    AlertKind.intrusion: Handler.police,  # 周界入侵
-    AlertKind.watchlist: Handler.police,  # 布控命中
-    AlertKind.tamper: Handler.police,  # 设备被破坏
-    AlertKind.crowd: Handler.both,  # 人员聚集
-    AlertKind.loitering: Handler.property,  # 可疑徘徊: a guard looks first
-    AlertKind.door_held_open: Handler.property,  # 门长时间未关
-    AlertKind.fire_lane: Handler.property,  # 占用消防通道
-    AlertKind.ebike_indoor: Handler.property,  # 电动车进楼
-    AlertKind.device_offline: Handler.property,  # 设备离线
-    AlertKind.camera_frozen: Handler.property,  # 画面冻结
-    AlertKind.clock_skew: Handler.property,  # 设备时钟偏差
-    AlertKind.never_seen: Handler.property,  # 设备未报上线
-    # Raised by the gateway about a box, never seen at the gate console: the precinct handles it.
-    AlertKind.edge_offline: Handler.police,  # 边缘盒离线
-    AlertKind.data_loss: Handler.police,  # 边缘盒丢失数据
-}
-DEFAULT_RAISE_AT = Severity.critical
+__all__ = [
+    "DEFAULT_RAISE_AT",
+    "DEFAULT_ROUTES",
+    "Handler",
+    "Policy",
+    "effective",
+    "handler_for",
+    "parse_assignments",
+    "police_clocks",
+    "property_clocks",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +59,8 @@ def effective(stored: StoredPolicy) -> Policy:
 
 
 def handler_for(policy: Policy, kind: str, severity: str) -> Handler:
-    """The handler of one alert. A kind the gateway does not know goes to the police."""
-    handler = policy.routes.get(kind, Handler.police)
-    if (
-        handler is Handler.property
-        and policy.raise_at is not None
-        and severity in Severity.__members__
-        and SEVERITY_RANK[Severity(severity)] >= SEVERITY_RANK[policy.raise_at]
-    ):
-        return Handler.police
-    return handler
+    """The handler of one alert (the one decision, shared with the edge's gate console)."""
+    return decide_handler(policy.routes, policy.raise_at, kind, severity)
 
 
 def police_clocks(handler: str) -> bool:

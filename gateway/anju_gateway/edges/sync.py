@@ -1,6 +1,6 @@
 """What an edge downloads (``GET /api/v1/edge/sync``): the watch list of its compound (global
-entries plus its precinct's) and the compound's property-manager accounts, with a content
-version for the ETag."""
+entries plus its precinct's), the compound's property-manager accounts and its precinct's
+routing of alerts (with the property's clocks), with a content version for the ETag."""
 
 from __future__ import annotations
 
@@ -9,8 +9,18 @@ import json
 import sqlite3
 from datetime import datetime
 
-from anju_contracts import EdgeSync, StaffAccount, WatchlistEntry, WatchlistKind, format_ts
+from anju_contracts import (
+    EdgeSync,
+    RoutingPolicy,
+    StaffAccount,
+    WatchlistEntry,
+    WatchlistKind,
+    format_ts,
+)
+from anju_gateway.alerts.routing import effective
+from anju_gateway.settings import GatewaySettings
 from anju_gateway.store.compounds import get_compound
+from anju_gateway.store.routing import StoredPolicy, policy_of_compound
 from anju_gateway.store.users import staff_of_compound
 from anju_gateway.store.watchlists import WatchRow, active_entries
 
@@ -21,13 +31,19 @@ def entries_for_compound(conn: sqlite3.Connection, compound_id: str, now: str) -
     return active_entries(conn, precinct_ids=precincts, now=now)
 
 
-def _version(compound_id: str, watchlist: list[WatchlistEntry], staff: list[StaffAccount]) -> str:
+def _version(
+    compound_id: str,
+    watchlist: list[WatchlistEntry],
+    staff: list[StaffAccount],
+    routing: RoutingPolicy,
+) -> str:
     # Content hash without generated_at, so an unchanged list keeps its ETag across requests.
     body = json.dumps(
         {
             "compound_id": compound_id,
             "watchlist": [e.model_dump(mode="json") for e in watchlist],
             "staff": [s.model_dump(mode="json") for s in staff],
+            "routing": routing.model_dump(mode="json"),
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -35,7 +51,23 @@ def _version(compound_id: str, watchlist: list[WatchlistEntry], staff: list[Staf
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def build_sync(conn: sqlite3.Connection, compound_id: str, now: datetime) -> EdgeSync:
+def routing_of_compound(
+    conn: sqlite3.Connection, compound_id: str, settings: GatewaySettings
+) -> RoutingPolicy:
+    """The routing in force for the compound's precinct, as the gateway applies it at ingest."""
+    stored = policy_of_compound(conn, compound_id=compound_id) or StoredPolicy(precinct_id="")
+    policy = effective(stored)
+    return RoutingPolicy(
+        routes=policy.routes,
+        raise_at=policy.raise_at,
+        property_ack_minutes=settings.sla_property_ack_minutes,
+        property_close_hours=settings.sla_property_close_hours,
+    )
+
+
+def build_sync(
+    conn: sqlite3.Connection, compound_id: str, now: datetime, settings: GatewaySettings
+) -> EdgeSync:
     stamp = format_ts(now)
     seen: set[tuple[str, str]] = set()
     watchlist: list[WatchlistEntry] = []
@@ -61,10 +93,12 @@ def build_sync(conn: sqlite3.Connection, compound_id: str, now: datetime) -> Edg
         )
         for r in staff_of_compound(conn, compound_id=compound_id)
     ]
+    routing = routing_of_compound(conn, compound_id, settings)
     return EdgeSync(
         compound_id=compound_id,
-        version=_version(compound_id, watchlist, staff),
+        version=_version(compound_id, watchlist, staff, routing),
         generated_at=now,
         watchlist=watchlist,
         staff=staff,
+        routing=routing,
     )

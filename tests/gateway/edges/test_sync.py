@@ -119,3 +119,59 @@ def test_held_request_does_not_delay_gateway_shutdown(gateway, device) -> None: 
     # Well before the 25 s the request asked to be held.
     assert time.monotonic() - started < 15
     assert result["status"] == 304
+
+
+def test_routing_reaches_the_box_and_changes_the_etag(gateway, device, admin) -> None:  # type: ignore[no-untyped-def]
+    first = device.get("/api/v1/edge/sync")
+    routing = EdgeSync.model_validate_json(first.content).routing
+    # The defaults of the precinct (p1) with the gateway's property clocks.
+    assert routing.routes["door_forced"] == "police"
+    assert routing.routes["door_held_open"] == "property"
+    assert routing.routes["crowd"] == "both"
+    assert routing.raise_at == "critical"
+    assert (routing.property_ack_minutes, routing.property_close_hours) == (10, 24)
+    etag = first.headers["etag"]
+    # Another precinct's change does not touch c1's copy.
+    admin.put("/api/v1/precincts/p2/routing", json={"routes": {"door_forced": "both"}})
+    assert device.get("/api/v1/edge/sync", headers={"If-None-Match": etag}).status_code == 304
+    # A change of c1's precinct wakes a held long-poll and changes the version.
+    result: dict[str, httpx.Response] = {}
+
+    def poll() -> None:
+        result["r"] = device.get(
+            "/api/v1/edge/sync", params={"wait": 30}, headers={"If-None-Match": etag}
+        )
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    time.sleep(0.3)
+    put = admin.put(
+        "/api/v1/precincts/p1/routing",
+        json={"routes": {"fire_lane": "both", "door_forced": "property"}, "raise_at": None},
+    )
+    assert put.status_code == 200
+    thread.join(25)
+    assert result["r"].status_code == 200
+    changed = EdgeSync.model_validate_json(result["r"].content)
+    assert result["r"].headers["etag"] == f'"{changed.version}"' != etag
+    assert changed.routing.routes["fire_lane"] == "both"
+    assert changed.routing.routes["door_forced"] == "property"
+    assert changed.routing.raise_at is None
+    # The box decides with the gateway's own rule: without raise_at a critical one stays.
+    assert changed.routing.handler_for("door_forced", "critical") == "property"
+
+
+def test_property_clocks_follow_the_gateway_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.servers import GatewayServer
+
+    gw = GatewayServer(
+        tmp_path / "gw", sla_property_ack_minutes=3, sla_property_close_hours=0.5
+    ).start()
+    try:
+        gw.add_compound("c1", "p1")
+        token = enrol(gw.db, code=gw.enrol_code("c1"), hostname="t", now=utcnow()).token
+        resp = httpx.get(f"{gw.url}/api/v1/edge/sync", headers={"Authorization": f"Bearer {token}"})
+        routing = EdgeSync.model_validate_json(resp.content).routing
+        assert (routing.property_ack_minutes, routing.property_close_hours) == (3, 0.5)
+    finally:
+        gw.stop()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 
 from anju_contracts import format_ts
 from anju_gateway.alerts.routing import DEFAULT_ROUTES, Policy, effective
 from anju_gateway.api.deps import ClockDep, CurrentUser, DbDep
 from anju_gateway.api.schemas import RoutingRequest, RoutingView
+from anju_gateway.events import Event, EventHub
 from anju_gateway.store.compounds import precinct_exists
 from anju_gateway.store.routing import get_policy, put_policy
 from anju_gateway.store.users import Role, User
@@ -48,7 +49,12 @@ def read_routing(precinct_id: str, user: CurrentUser, db: DbDep) -> RoutingView:
 
 @router.put("/{precinct_id}/routing", response_model=RoutingView)
 def set_routing(
-    precinct_id: str, body: RoutingRequest, user: CurrentUser, db: DbDep, clock: ClockDep
+    precinct_id: str,
+    body: RoutingRequest,
+    user: CurrentUser,
+    db: DbDep,
+    clock: ClockDep,
+    request: Request,
 ) -> RoutingView:
     if user.role is not Role.admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="只有管理员可以设置 / admins only")
@@ -63,4 +69,7 @@ def set_routing(
             actor=user.username,
             now=format_ts(clock.now()),
         )
+    # The precinct's boxes show alerts by this policy (EdgeSync.routing): wake their long-polls.
+    hub: EventHub = request.app.state.sync_hub
+    hub.publish(Event("sync.changed", None, {}))
     return view(effective(stored))

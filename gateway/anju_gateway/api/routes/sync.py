@@ -1,8 +1,10 @@
-"""``GET /api/v1/edge/sync``: watchlist and staff accounts for one edge, with ETag long-poll.
+"""``GET /api/v1/edge/sync``: watchlist, staff accounts and alert routing for one edge, with
+ETag long-poll.
 
 The route is async only to wait without holding a worker thread; every SQLite read runs in
 the thread pool. A waiting edge wakes on a ``sync.changed`` event (watchlist edits) and also
 re-checks every ``sync_recheck_s`` so changes made elsewhere (staff accounts) are seen too.
+A change of a precinct's routing wakes it as well.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ async def edge_sync(
     known = request.headers.get("if-none-match")
 
     def snapshot() -> EdgeSync:
-        return build_sync(db.conn(), edge.compound_id, clock.now())
+        return build_sync(db.conn(), edge.compound_id, clock.now(), settings)
 
     queue = hub.subscribe() if wait and known else None
     cycle = _server_cycle(request.receive)
