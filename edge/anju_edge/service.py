@@ -151,6 +151,7 @@ class EdgeService:
         console = GateConsole(
             self.config,
             staff=self.sync.staff,
+            routing=self.sync.routing,
             device_health=self.devices.health,
             send_command=self._send_gate_command,
             queued_alerts=self.outbox.depth,

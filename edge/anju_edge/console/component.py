@@ -2,10 +2,11 @@
 events and alerts, the action sender and the HTTP server (uvicorn in a thread on
 `console.host:console.port`).
 
-It is given only what it needs of the box: the synced staff accounts, the devices' health,
-a way to send a command to a gate and the outbox's depth (alerts queued for the gateway); the
-service tells it when the gateway was reached (:meth:`GateConsole.gateway_reached`). The
-service feeds it with `enqueue` (alerts from the sink, gate events from the gate worker).
+It is given only what it needs of the box: the synced staff accounts and alert routing, the
+devices' health, a way to send a command to a gate and the outbox's depth (alerts queued for
+the gateway); the service tells it when the gateway was reached
+(:meth:`GateConsole.gateway_reached`). The service feeds it with `enqueue` (alerts from the
+sink, gate events from the gate worker).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import uvicorn
 
 from anju_common.fanout import EventHub
 from anju_common.limiter import SlidingWindowLimiter
-from anju_contracts import Alert, DeviceHealth, StaffAccount
+from anju_contracts import Alert, DeviceHealth, RoutingPolicy, StaffAccount
 from anju_edge.config import EdgeConfig
 from anju_edge.console.actions import ActionSender
 from anju_edge.console.app import create_console_app
@@ -43,6 +44,7 @@ class GateConsole:
         device_health: Callable[[], list[DeviceHealth]],
         send_command: SendCommand,
         queued_alerts: Callable[[], int],
+        routing: Callable[[], RoutingPolicy] = RoutingPolicy,
     ) -> None:
         self.config = config
         self.staff = staff
@@ -58,6 +60,7 @@ class GateConsole:
             send_command,
             self.sender.notify,
             answer_s=config.console.door_answer_s,
+            routing=routing,
         )
         self.throttle = SlidingWindowLimiter(5, 300)
         # At most 10 remote openings a minute per user: a stolen session cannot cycle a door.
@@ -68,6 +71,7 @@ class GateConsole:
             hub=self.hub,
             desk=self.desk,
             staff=staff,
+            routing=routing,
             device_health=device_health,
             throttle=self.throttle,
             door_limit=self.door_limit,

@@ -1,5 +1,6 @@
 """What the console's HTTP routes are given: its store, live-feed hub and desk, the limiters,
-narrow views of the box (the synced staff accounts, the devices' health, the outbox's depth) and
+narrow views of the box (the synced staff accounts and routing, the devices' health, the outbox's
+depth) and
 whether the gateway is reached."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi import Depends, Request
 
 from anju_common.fanout import EventHub
 from anju_common.limiter import SlidingWindowLimiter
-from anju_contracts import DeviceHealth, StaffAccount
+from anju_contracts import DeviceHealth, RoutingPolicy, StaffAccount
 from anju_edge.config import EdgeConfig
 from anju_edge.console.desk import Desk
 from anju_edge.console.store import ConsoleStore
@@ -50,6 +51,7 @@ class ConsoleContext:
     hub: EventHub
     desk: Desk
     staff: Callable[[], dict[str, StaffAccount]]
+    routing: Callable[[], RoutingPolicy]  # the precinct's routing, from edge sync
     device_health: Callable[[], list[DeviceHealth]]
     throttle: SlidingWindowLimiter  # failed logins, per user and address
     door_limit: SlidingWindowLimiter  # remote door openings, per user

@@ -2,7 +2,11 @@
 time) and alert goes into the console's store and onto the live feed; acknowledgements and notes
 are queued for the gateway; a remote door opening is audited, logged as waiting, then sent to
 the gate, whose answer (or its absence after ``console.door_answer_s``) completes its row; a
-visitor's plate opens the gate while the pass is valid, logged as one 访客放行 row."""
+visitor's plate opens the gate while the pass is valid, logged as one 访客放行 row.
+
+Each alert is recorded with its handler, decided by the precinct's routing from edge sync with
+the gateway's own rule (``anju_contracts.routing``): the page offers 签收 / 处理 / 关闭 on the
+property's alerts and only 物业到场 on the police's."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from anju_contracts import (
     GateCommand,
     GateEventType,
     GateResult,
+    RoutingPolicy,
     format_ts,
     utcnow,
 )
@@ -50,6 +55,7 @@ class Desk:
         action_queued: Callable[[], None],
         *,
         answer_s: float,
+        routing: Callable[[], RoutingPolicy] = RoutingPolicy,
     ) -> None:
         self.compound_id = compound_id
         self.answer_s = answer_s  # how long a command waits for the gate's answer
@@ -58,6 +64,7 @@ class Desk:
         self.hub = hub
         self.send_command = send_command
         self.action_queued = action_queued
+        self.routing = routing  # the precinct's routing, from the latest edge sync
 
     # --- recording (the console's writer thread) ---
     def record(self, item: GateEventIn | Alert) -> None:
@@ -119,7 +126,9 @@ class Desk:
             logger.warning("gate did not answer a remote opening (log row %d)", row_id)
 
     def _record_alert(self, alert: Alert) -> None:
-        self.store.record_alert(alert)
+        # Decided once, as the gateway does at its receipt, by the policy in force now.
+        handler = self.routing().handler_for(alert.kind.value, alert.severity.value)
+        self.store.record_alert(alert, handler.value, format_ts(utcnow()))
         summary = {
             "id": alert.id,
             "kind": alert.kind.value,
@@ -130,13 +139,35 @@ class Desk:
         self.hub.publish(Event("alert", self.compound_id, summary))
 
     # --- staff actions ---
-    def act_on_alert(self, alert_id: str, action: str, username: str, note: str) -> dict[str, str]:
+    def act_on_alert(
+        self,
+        alert_id: str,
+        action: AlertActionKind,
+        username: str,
+        note: str,
+        *,
+        line: str | None = None,
+        resolution: str | None = None,
+    ) -> dict[str, str]:
+        """Record the action on the alert's history (``line``: its kind there, the action's by
+        default) and queue it for the gateway."""
         now = utcnow()
-        kind = AlertActionKind(action)
-        acknowledge = kind is AlertActionKind.acknowledge
-        self.store.annotate_alert(alert_id, acknowledge, username, note, format_ts(now))
         payload = AlertAction(
-            action_id=str(ULID()), alert_id=alert_id, action=kind, actor=username, note=note, ts=now
+            action_id=str(ULID()),
+            alert_id=alert_id,
+            action=action,
+            actor=username,
+            note=note,
+            ts=now,
+        )
+        self.store.annotate_alert(
+            alert_id,
+            line or action.value,
+            username,
+            note,
+            format_ts(now),
+            action_id=payload.action_id,
+            resolution=resolution,
         )
         self.store.queue_action(payload.action_id, payload.model_dump_json(), time.time())
         self.action_queued()

@@ -98,6 +98,21 @@ def m004_pass_log_and_visitors(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX alert_notes_alert ON alert_notes(alert_id)")
 
 
+@migrations()
+def m005_alert_handling(db: sqlite_utils.Database) -> None:
+    # Who handles each alert (police, property, both; decided when the box records it, by the
+    # precinct's routing from edge sync), when the box saw it (the property's clocks shown at the
+    # gate count from then), and the gate's close of a property alert with its reason.
+    for column in ("handler", "seen_at", "closed_by", "closed_at", "resolution"):
+        db.execute(f"ALTER TABLE alerts ADD COLUMN {column} TEXT")
+    db.execute("UPDATE alerts SET seen_at = ts")
+    # Every action on an alert is a line of its history (签收, 处理, 物业到场, 关闭), linked to the
+    # action queued for the gateway, so a line not yet delivered shows 待上传. Earlier lines were
+    # notes.
+    db.execute("ALTER TABLE alert_notes ADD COLUMN kind TEXT NOT NULL DEFAULT 'note'")
+    db.execute("ALTER TABLE alert_notes ADD COLUMN action_id TEXT")
+
+
 LOG_COLUMNS = (
     "gate_id, ts, device_ts, type, direction, result, plate, credential_masked, detail, "
     "command_id, actor, note"
@@ -200,11 +215,11 @@ class ConsoleStore(ThreadLocalSQLite):
         return self.rows(sql, tuple(params))
 
     # --- alerts seen on this box ---
-    def record_alert(self, alert: Alert) -> None:
+    def record_alert(self, alert: Alert, handler: str, seen_at: str) -> None:
         with self.write() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO alerts (id, ts, kind, severity, source_id, zone, details, "
-                "snapshot_b64) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "snapshot_b64, handler, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     alert.id,
                     format_ts(alert.ts),
@@ -214,53 +229,77 @@ class ConsoleStore(ThreadLocalSQLite):
                     alert.zone,
                     json.dumps(alert.details, ensure_ascii=False),
                     alert.snapshot_jpeg_b64,
+                    handler,
+                    seen_at,
                 ),
             )
 
     def annotate_alert(
-        self, alert_id: str, acknowledge: bool, username: str, note: str, at: str
+        self,
+        alert_id: str,
+        kind: str,
+        username: str,
+        note: str,
+        at: str,
+        *,
+        action_id: str,
+        resolution: str | None = None,
     ) -> None:
-        """Set the note; an acknowledgement also records the first who acknowledged, and when."""
+        """One line of the alert's history. An acknowledgement also records the first who
+        acknowledged, and when; a close who closed it, when and why."""
         with self.write() as conn:
-            if note:
-                conn.execute(
-                    "INSERT INTO alert_notes (alert_id, at, username, note) VALUES (?, ?, ?, ?)",
-                    (alert_id, at, username, note),
-                )
-            if acknowledge:
+            conn.execute(
+                "INSERT INTO alert_notes (alert_id, at, username, note, kind, action_id) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (alert_id, at, username, note, kind, action_id),
+            )
+            if kind == "acknowledge":
                 conn.execute(
                     "UPDATE alerts SET acknowledged_by = COALESCE(acknowledged_by, ?), "
-                    "acknowledged_at = COALESCE(acknowledged_at, ?), note = ? WHERE id = ?",
-                    (username, at, note, alert_id),
+                    "acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = ?",
+                    (username, at, alert_id),
                 )
-            else:
+            elif kind == "close":
+                conn.execute(
+                    "UPDATE alerts SET closed_by = COALESCE(closed_by, ?), "
+                    "closed_at = COALESCE(closed_at, ?), resolution = COALESCE(resolution, ?) "
+                    "WHERE id = ?",
+                    (username, at, resolution, alert_id),
+                )
+            if note:
                 conn.execute("UPDATE alerts SET note = ? WHERE id = ?", (note, alert_id))
 
     def alert_notes(self, alert_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-        """Every note on these alerts, oldest first."""
+        """Every line of these alerts' histories, oldest first; ``pending``: its action still
+        waits in the queue for the gateway."""
         notes: dict[str, list[dict[str, Any]]] = {a: [] for a in alert_ids}
         if not alert_ids:
             return notes
         marks = ", ".join("?" * len(alert_ids))
         for r in self.rows(
-            f"SELECT alert_id, at, username, note FROM alert_notes WHERE alert_id IN ({marks}) "
-            "ORDER BY id",
+            "SELECT alert_id, at, username, note, kind, action_id IN "
+            "(SELECT action_id FROM outgoing_actions) AS pending "
+            f"FROM alert_notes WHERE alert_id IN ({marks}) ORDER BY id",
             tuple(alert_ids),
         ):
-            notes[r.pop("alert_id")].append(r)
+            notes[r.pop("alert_id")].append({**r, "pending": bool(r["pending"])})
         return notes
+
+    _ALERT_COLUMNS = (
+        "id, ts, kind, severity, source_id, zone, details, acknowledged_by, acknowledged_at, "
+        "note, handler, seen_at, closed_by, closed_at, resolution, "
+        "snapshot_b64 IS NOT NULL AS has_snapshot"
+    )
 
     def recent_alerts(self, limit: int = 100) -> list[dict[str, Any]]:
         rows = self.rows(
-            "SELECT id, ts, kind, severity, source_id, zone, details, acknowledged_by, "
-            "acknowledged_at, note, snapshot_b64 IS NOT NULL AS has_snapshot FROM alerts "
-            "ORDER BY id DESC LIMIT ?",
-            (limit,),
+            f"SELECT {self._ALERT_COLUMNS} FROM alerts ORDER BY id DESC LIMIT ?", (limit,)
         )
         return [{**r, "details": json.loads(r["details"])} for r in rows]
 
-    def has_alert(self, alert_id: str) -> bool:
-        return bool(self.rows("SELECT 1 FROM alerts WHERE id = ?", (alert_id,)))
+    def alert(self, alert_id: str) -> dict[str, Any] | None:
+        rows = self.rows(f"SELECT {self._ALERT_COLUMNS} FROM alerts WHERE id = ?", (alert_id,))
+        return {**rows[0], "details": json.loads(rows[0]["details"])} if rows else None
 
     def snapshot_b64(self, alert_id: str) -> str | None:
         rows = self.rows("SELECT snapshot_b64 FROM alerts WHERE id = ?", (alert_id,))

@@ -36,7 +36,18 @@ FIELDS = {
     "password": "密码",
     "since": "开始时间",
     "until": "结束时间",
+    "resolution": "关闭原因",
 }
+
+# How a guard closes a property alert (关闭原因); the page offers the same list. The reason
+# travels to the gateway as the close's note (已处理：已劝离占道车辆).
+RESOLUTIONS = {
+    "handled": "已处理",
+    "false_alarm": "误报",
+    "device_fault": "设备故障",
+    "other": "其他",
+}
+ARRIVED = "物业到场"  # a guard's note on a police alert: the guard is on site
 
 
 def _problem(error: dict[str, Any]) -> str:

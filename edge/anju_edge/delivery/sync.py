@@ -1,4 +1,5 @@
-"""Edge sync: keeps the gateway's watchlist and staff accounts, and the last copy on disk.
+"""Edge sync: keeps the gateway's watchlist, staff accounts and the precinct's alert routing,
+and the last copy on disk.
 
 Long-polls ``GET /api/v1/edge/sync?wait=N`` with ``If-None-Match`` so a change made at the
 gateway reaches the box within a round trip, and writes every new copy to
@@ -22,7 +23,7 @@ from pydantic import ValidationError
 
 from anju_common.ratelog import RateLimitedLog
 from anju_common.worker import Backoff
-from anju_contracts import EdgeSync, StaffAccount
+from anju_contracts import EdgeSync, RoutingPolicy, StaffAccount
 from anju_edge.config import GatewayLink
 from anju_edge.delivery.enrol import read_token
 from anju_edge.delivery.link import request_bytes
@@ -95,6 +96,11 @@ class EdgeSyncClient:
         """The compound's staff accounts by username, from the latest copy (none before one)."""
         current = self.current()
         return {s.username: s for s in current.staff} if current else {}
+
+    def routing(self) -> RoutingPolicy:
+        """Who handles which alert in the precinct (the defaults before any copy)."""
+        current = self.current()
+        return current.routing if current else RoutingPolicy()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="edge-sync", daemon=True)
