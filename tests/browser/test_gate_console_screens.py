@@ -246,15 +246,21 @@ def test_alert_cards_notes_and_uplink_down(site: GateSite, browser, size) -> Non
     assert "北门" in page.text_content(forced) and "north-gate" not in page.text_content(forced)
     assert page.text_content(f"{forced} .sev") in ("紧急", "高", "一般", "低")
 
-    # 签收 with a note, then a note added afterwards: both kept and shown.
-    page.fill(f"{forced} .ack-form input[name=note]", "保安已到场")
-    page.click(f"{forced} .ack-form button")
-    page.wait_for_selector(f"{forced} .ack >> text=已签收")
-    page.fill(f"{forced} .ack-form input[name=note]", "门锁已修好")
-    page.click(f"{forced} .ack-form button")
-    page.wait_for_selector(f"{forced} .notes li:has-text('门锁已修好')")
-    assert page.locator(f"{forced} .notes li").count() == 2
-    assert "王经理：保安已到场" in page.text_content(f"{forced} .notes")  # names, not logins
+    # A property alert: 签收 with a note, then 处理 (a note): both kept and shown, with names.
+    site.north.emit(GateEventType.door_held_open, direction="in", held_seconds=120)
+    held = "#alerts li.alert:has-text('门长时间未关')"
+    page.wait_for_selector(f"{held} .state >> text=待签收")
+    page.fill(f"{held} .ack-form input[name=note]", "保安已到场")
+    page.click(f"{held} .ack-form button")
+    page.wait_for_selector(f"{held} .ack >> text=已签收")
+    page.fill(f"{held} .ack-form input[name=note]", "门锁已修好")
+    page.click(f"{held} .ack-form button:has-text('处理')")
+    page.wait_for_selector(f"{held} .notes li:has-text('门锁已修好')")
+    assert page.locator(f"{held} .notes li").count() == 2
+    assert "王经理：签收 · 保安已到场" in page.text_content(f"{held} .notes")  # names, not logins
+    # The forced door is the police's: read-only, no 签收 and no close.
+    assert page.locator(f"{forced} .ack-form, {forced} .close-form").count() == 0
+    assert page.text_content(f"{forced} .handler") == "民警处置"
 
     # The uplink goes down: the console says so, what still works, and what is queued.
     wait_until(
@@ -262,11 +268,12 @@ def test_alert_cards_notes_and_uplink_down(site: GateSite, browser, size) -> Non
     )
     site.gw.stop()
     page.wait_for_selector("#uplink-banner:not([hidden])", timeout=20_000)
-    page.fill(f"{forced} .ack-form input[name=note]", "已通知业主")
-    page.click(f"{forced} .ack-form button")
-    page.wait_for_selector(f"{forced} .notes li:has-text('已通知业主')")
+    page.fill(f"{held} .ack-form input[name=note]", "已通知业主")
+    page.click(f"{held} .ack-form button")
+    page.wait_for_selector(f"{held} .notes li:has-text('已通知业主') .pending")
+    assert "待上传" in page.text_content(f"{held} .a-state")
     banner = wait_until(
-        lambda: (text := page.text_content("#uplink-banner")) and "签收/备注 1 条" in text and text,
+        lambda: (text := page.text_content("#uplink-banner")) and "告警处置 1 条" in text and text,
         timeout=15,
         message="the queued note in the banner",
     )

@@ -205,8 +205,9 @@ def test_gate_console_in_chromium(site, page) -> None:  # type: ignore[no-untype
     )
     site["gate"].emit(GateEventType.door_forced, direction="in")
     page.wait_for_selector("#alerts li.alert")
-    page.fill("#alerts .ack-form input[name=note]", "已派保安")
-    page.click("#alerts .ack-form button")
+    # A forced door is the police's: the guard reports being on site (物业到场).
+    page.fill("#alerts .arrive-form input[name=note]", "已派保安")
+    page.click("#alerts .arrive-form button")
     page.wait_for_selector("#alerts .notes:has-text('已派保安')")
     assert "13912345678" not in page.content()
 

@@ -1,4 +1,5 @@
-// Gate console: pass log and alerts live (SSE), acknowledgements and notes, device board,
+// Gate console: pass log and alerts live (SSE), alerts worked by who handles them (the property's:
+// 签收, 处理, 关闭 with a reason, against their clocks; the police's: 物业到场 only), device board,
 // remote opening with the gate's answer, visitors. Works against the edge box alone: nothing
 // here needs the precinct; the header says when the precinct's gateway is out of reach.
 "use strict";
@@ -22,9 +23,18 @@ const T = {
     h_unit: "到访", h_reason: "事由", h_plate: "车牌", h_state: "状态", on_site_state: "在场", signed_out: "已签离", expired: "已过期",
     visit: "到访", held: "开门 {0} 秒", device_clock: "门岗设备时间 {0}（{1}）", slow: "慢 {0} 秒", fast: "快 {0} 秒",
     uplink_up: "平台已连接", uplink_down: "平台连接中断", uplink_unknown: "正在连接平台",
-    uplink_banner: "与派出所平台的连接已断开{0}。本机照常可用：登录、通行记录、远程开门、访客登记、签收和备注。"
-      + "等待上传：告警 {1} 条、签收/备注 {2} 条，连接恢复后自动发送，不会丢失。",
+    uplink_banner: "与派出所平台的连接已断开{0}。本机照常可用：登录、通行记录、远程开门、访客登记、告警的签收、处理、关闭和物业到场。"
+      + "等待上传：告警 {1} 条、告警处置 {2} 条，连接恢复后自动发送，不会丢失。",
     last_contact: "（最后联系 {0}）", severity: "级别",
+    h_police: "民警处置", h_property: "物业处置", h_both: "共同处置",
+    h_police_tip: "公安处置：门岗只读，可报告物业到场", h_property_tip: "物业处置：门岗签收、处理、关闭", h_both_tip: "公安与物业共同处置：门岗签收、处理、关闭物业一方",
+    st_new: "待签收", st_acknowledged: "已签收", st_closed: "已关闭", pending_upload: "待上传",
+    ack_left: "签收剩余 {0}", ack_late: "签收超时 {0}", close_left: "关闭剩余 {0}", close_late: "关闭超时 {0}",
+    handle: "处理", handle_note: "处理情况，如 已派保安到场", ack_note: "签收备注（选填）",
+    close_alert: "关闭", close_reason: "关闭原因", close_note: "说明（选“其他”时必填）", closed_by: "已关闭 · {0} · {1}",
+    arrive: "物业到场", arrive_note: "到场情况", police_only: "民警处置，门岗只读",
+    l_acknowledge: "签收", l_close: "关闭", l_note: "", l_arrived: "",
+    res: { handled: "已处理", false_alarm: "误报", device_fault: "设备故障", other: "其他" },
     sev: { critical: "紧急", high: "高", normal: "一般", low: "低" },
     types: TYPES_ZH,
     kinds: { door_forced: "门被强行打开", door_held_open: "门长时间未关", tamper: "设备被破坏", watchlist: "布控命中",
@@ -48,8 +58,18 @@ const T = {
     visit: "visiting", held: "open {0} s", device_clock: "gate's clock {0} ({1})", slow: "{0} s slow", fast: "{0} s fast",
     uplink_up: "Precinct linked", uplink_down: "Precinct link down", uplink_unknown: "Linking to precinct",
     uplink_banner: "The link to the precinct is down{0}. Everything here still works: login, pass log, remote opening, "
-      + "visitors, acknowledgements and notes. Waiting to upload: {1} alert(s), {2} acknowledgement(s)/note(s), sent when the link is back.",
+      + "visitors, and acknowledging, working on, closing alerts and reporting staff on site. Waiting to upload: {1} alert(s), {2} alert action(s), sent when the link is back.",
     last_contact: " (last contact {0})", severity: "Severity",
+    h_police: "Police", h_property: "Property", h_both: "Shared",
+    h_police_tip: "Police handle it: read-only here, report that staff are on site", h_property_tip: "Property handles it: acknowledge, work on, close",
+    h_both_tip: "Police and property: acknowledge, work on and close the property's part",
+    st_new: "To acknowledge", st_acknowledged: "Acknowledged", st_closed: "Closed", pending_upload: "Not uploaded",
+    ack_left: "Ack. in {0}", ack_late: "Ack. late {0}", close_left: "Close in {0}", close_late: "Close late {0}",
+    handle: "Work", handle_note: "What was done, e.g. guard sent", ack_note: "Note (optional)",
+    close_alert: "Close", close_reason: "Reason", close_note: "Details (required for other)", closed_by: "Closed · {0} · {1}",
+    arrive: "On site", arrive_note: "What staff found (optional)", police_only: "Police handle it; read-only here",
+    l_acknowledge: "acknowledged", l_close: "closed", l_note: "", l_arrived: "",
+    res: { handled: "handled", false_alarm: "false alarm", device_fault: "device fault", other: "other" },
     sev: { critical: "critical", high: "high", normal: "normal", low: "low" },
     types: { card_swipe: "Card", face_access: "Face", plate_read: "Plate", door_forced: "Door forced",
       door_held_open: "Held open", tamper: "Tamper", exit_button: "Exit button", intercom_call: "Intercom", remote_open: "Remote open",
@@ -213,27 +233,71 @@ function matchesFilter(e) {
     && (!f.type.value || f.type.value === e.type) && !f.q.value;
 }
 
-// --- alerts ---
+// --- alerts: by who handles them ---
+function span(ms) { // 09:41, or 23:58:10 from an hour up
+  const x = Math.floor(Math.abs(ms) / 1000); const two = (n) => String(n).padStart(2, "0");
+  const h = Math.floor(x / 3600); const m = Math.floor((x % 3600) / 60);
+  return h ? `${h}:${two(m)}:${two(x % 60)}` : `${two(m)}:${two(x % 60)}`;
+}
+function tickClocks() {
+  for (const c of document.querySelectorAll("#alerts .clock[data-due]")) {
+    const left = Date.parse(c.dataset.due) - Date.now();
+    c.textContent = t(`${c.dataset.clock}_${left >= 0 ? "left" : "late"}`, span(left));
+    c.classList.toggle("late", left < 0);
+  }
+}
+function alertClock(a) {
+  if (a.handler === "police" || a.state === "closed") return "";
+  const [clock, due] = a.state === "new" ? ["ack", a.ack_due_at] : ["close", a.close_due_at];
+  return due ? `<span class="clock" data-clock="${clock}" data-due="${esc(due)}"></span>` : "";
+}
+function noteLine(n) {
+  const what = [T[lang][`l_${n.kind}`] || "", n.note].filter(Boolean).join(" · ");
+  return `<li data-kind="${esc(n.kind)}"><time>${esc(when(n.at, false))}</time> ${esc(n.by)}：${esc(what)}`
+    + `${n.pending ? ` <span class="pending">${t("pending_upload")}</span>` : ""}</li>`;
+}
+function alertForms(a) {
+  if (a.handler === "police")
+    return `<form class="arrive-form row"><input name="note" maxlength="400" placeholder="${t("arrive_note")}"><button class="primary">${t("arrive")}</button></form>`;
+  if (a.state === "closed") return "";
+  const ack = a.state === "new";
+  const reasons = Object.entries(T[lang].res).map(([k, v]) => `<option value="${k}">${esc(v)}</option>`).join("");
+  return `<form class="ack-form row" data-action="${ack ? "acknowledge" : "note"}"><input name="note" maxlength="500" placeholder="${t(ack ? "ack_note" : "handle_note")}">
+      <button class="${ack ? "primary" : ""}">${t(ack ? "acknowledge" : "handle")}</button></form>
+    <form class="close-form row"><select name="resolution"><option value="">${t("close_reason")}</option>${reasons}</select>
+      <input name="note" maxlength="400" placeholder="${t("close_note")}"><button>${t("close_alert")}</button></form>`;
+}
+function alertCard(a) {
+  const where = [a.source_name, a.zone_name].filter(Boolean).join(" · ");
+  const notes = (a.notes || []).map(noteLine).join("");
+  const police = a.handler === "police";
+  const state = police ? `<span class="readonly">${t("police_only")}</span>`
+    : `<span class="state st-${esc(a.state)}">${t(`st_${a.state}`)}</span>${alertClock(a)}`;
+  return `<li class="alert sev-${esc(a.severity)} h-${esc(a.handler)}" data-id="${esc(a.id)}" data-handler="${esc(a.handler)}" data-state="${esc(a.state)}">
+    <div class="a-head"><b>${esc(T[lang].kinds[a.kind] || t("alerts"))}</b><span class="badges"><span class="handler h-${esc(a.handler)}" title="${esc(t(`h_${a.handler}_tip`))}">${t(`h_${a.handler}`)}</span><span class="sev sev-${esc(a.severity)}">${esc(T[lang].sev[a.severity] || "")}</span></span></div>
+    <div class="a-where">${esc(where)} <time title="${esc(fullWhen(a.ts))}">${esc(when(a.ts))}</time></div>
+    ${a.has_snapshot ? `<img src="/api/alerts/${esc(a.id)}/snapshot.jpg" alt="">` : ""}
+    <div class="a-state">${state}${a.pending_upload ? `<span class="pending">${t("pending_upload")}</span>` : ""}</div>
+    ${!police && a.acknowledged_by ? `<div class="ack">${t("acknowledged")} · ${esc(a.acknowledged_by_name)} <time>${esc(when(a.acknowledged_at, false))}</time></div>` : ""}
+    ${a.closed_at ? `<div class="closed">${esc(t("closed_by", a.closed_by_name, T[lang].res[a.resolution] || ""))} <time>${esc(when(a.closed_at, false))}</time></div>` : ""}
+    ${notes ? `<ul class="notes">${notes}</ul>` : ""}
+    ${alertForms(a)}
+    <p class="msg"></p></li>`;
+}
 async function loadAlerts() {
   const rows = await api("/api/alerts");
   $("#alerts-empty").hidden = rows.length > 0;
-  $("#alerts").innerHTML = rows.map((a) => {
-    const where = [a.source_name, a.zone_name].filter(Boolean).join(" · ");
-    const notes = (a.notes || []).map((n) => `<li><time>${esc(when(n.at, false))}</time> ${esc(n.by)}：${esc(n.note)}</li>`).join("");
-    return `<li class="alert sev-${esc(a.severity)}" data-id="${esc(a.id)}">
-    <div class="a-head"><b>${esc(T[lang].kinds[a.kind] || t("alerts"))}</b><span class="sev sev-${esc(a.severity)}">${esc(T[lang].sev[a.severity] || "")}</span></div>
-    <div class="a-where">${esc(where)} <time title="${esc(fullWhen(a.ts))}">${esc(when(a.ts))}</time></div>
-    ${a.has_snapshot ? `<img src="/api/alerts/${esc(a.id)}/snapshot.jpg" alt="">` : ""}
-    ${a.acknowledged_by ? `<div class="ack">${t("acknowledged")} · ${esc(a.acknowledged_by_name)} <time>${esc(when(a.acknowledged_at, false))}</time></div>` : ""}
-    ${notes ? `<ul class="notes">${notes}</ul>` : ""}
-    <form class="ack-form row" data-action="${a.acknowledged_by ? "note" : "acknowledge"}"><input name="note" maxlength="500" placeholder="${t("note")}">
-      <button class="${a.acknowledged_by ? "" : "primary"}">${t(a.acknowledged_by ? "add_note" : "acknowledge")}</button></form>
-    <p class="msg"></p></li>`;
-  }).join("");
+  $("#alerts").innerHTML = rows.map(alertCard).join("");
+  tickClocks();
 }
 $("#alerts").addEventListener("submit", async (ev) => {
-  ev.preventDefault(); const li = ev.target.closest("li"); const action = ev.target.dataset.action;
-  try { await api(`/api/alerts/${li.dataset.id}/${action}`, { method: "POST", body: JSON.stringify({ note: ev.target.elements.note.value }) });
+  ev.preventDefault(); const form = ev.target; const li = form.closest("li"); const f = form.elements;
+  let path; let body;
+  if (form.classList.contains("close-form")) { path = "close"; body = { resolution: f.resolution.value || null, note: f.note.value }; }
+  else if (form.classList.contains("arrive-form")) { path = "arrive"; body = { note: f.note.value }; }
+  else { path = form.dataset.action; body = { note: f.note.value }; }
+  if (body.resolution === null) delete body.resolution; // the box says why in Chinese
+  try { await api(`/api/alerts/${li.dataset.id}/${path}`, { method: "POST", body: JSON.stringify(body) });
     loadAlerts(); loadStatus(); }
   catch (e) { say(li.querySelector(".msg"), e.message, "error"); }
 });
@@ -245,8 +309,12 @@ async function loadDevices() {
   $("#devices").innerHTML = rows.map((d) => `<li class="${esc(d.state)}"><span class="dot ${d.state === "online" ? "on" : ""}"></span>
     ${esc(d.name || d.id)} <small>${esc(t(d.state === "online" ? "online" : "offline"))}${d.last_seen ? " · " + esc(when(d.last_seen)) : ""}</small></li>`).join("");
 }
+let queuedActions = null;
 async function loadStatus() {
   const s = await api("/api/status");
+  // An action reached the gateway (or another was queued): the cards' 待上传 follows.
+  if (queuedActions !== null && s.queued_actions !== queuedActions) loadAlerts();
+  queuedActions = s.queued_actions;
   const badge = $("#uplink-state");
   badge.textContent = t(`uplink_${s.uplink}`); badge.className = `uplink ${s.uplink}`;
   const banner = $("#uplink-banner");
@@ -339,7 +407,7 @@ async function start() {
   show(true); $("#who").textContent = me.display_name || me.username; $("#compound").textContent = me.compound;
   const gates = $("#log-filter").elements.gate; const open = $("#open-gate");
   for (const g of me.gates) { gates.add(new Option(g.name || g.id, g.id)); open.add(new Option(g.name || g.id, g.id)); }
-  applyLang(); live(); setInterval(loadDevices, 10000); setInterval(loadStatus, 5000);
+  applyLang(); live(); setInterval(loadDevices, 10000); setInterval(loadStatus, 5000); setInterval(tickClocks, 1000);
   let today = parts(new Date()).day; // a new day: dates appear on yesterday's rows
   setInterval(() => { const d = parts(new Date()).day; if (d !== today) { today = d; loadEvents(); loadAlerts(); } }, 60000);
 }
