@@ -133,6 +133,17 @@ def test_property_and_police_alerts_at_the_gate(site: GateSite, browser, size) -
     assert (police["state"], police["extra"].get("owner")) == ("new", None)
     assert history(admin, forced_id) == [("property_note", "物业到场：保安已到北门")]
 
+    # --- in English an open property card and the police card fit too ---
+    site.garage.emit(GateEventType.door_held_open, direction="out", held_seconds=90)
+    page.wait_for_selector("#alerts li.alert[data-state=new]:has-text('地库入口')")
+    page.click("header .lang")
+    page.wait_for_selector("#alerts .handler.h-police >> text=Police")
+    assert page.text_content("#alerts li.alert[data-state=new] .close-form button") == "Close"
+    assert page.evaluate(CHECK_CARDS) == []
+    shot(page, f"gate-console-alert-english-{size[0]}x{size[1]}")
+    page.click("header .lang")
+    page.wait_for_selector("#alerts .handler.h-police >> text=民警处置")
+
     # --- offline: the action waits, and the card says so ---
     site.gw.stop()
     page.wait_for_selector("#uplink-banner:not([hidden])", timeout=20_000)
