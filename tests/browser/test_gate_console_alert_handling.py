@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from anju_contracts import GateEventType
+from anju_contracts import GateEventType, utcnow
 from tests.browser.test_gate_console_screens import log_in, open_console, shot
 from tests.support.gate_site import GateSite, gate_site
 from tests.support.servers import wait_until
@@ -143,6 +144,15 @@ def test_property_and_police_alerts_at_the_gate(site: GateSite, browser, size) -
     shot(page, f"gate-console-alert-english-{size[0]}x{size[1]}")
     page.click("header .lang")
     page.wait_for_selector("#alerts .handler.h-police >> text=民警处置")
+
+    # --- 11 minutes later (the browser's clock ahead) the open card's clock is late, in red ---
+    later = open_console(browser, site, size)
+    later.clock.install(time=utcnow() + timedelta(minutes=11))
+    log_in(later, site)
+    late = "#alerts li.alert[data-state=new] .clock.late"
+    later.wait_for_selector(late)
+    assert re.fullmatch(r"签收超时 0[01]:\d\d", later.text_content(late) or "")
+    later.context.close()
 
     # --- offline: the action waits, and the card says so ---
     site.gw.stop()
