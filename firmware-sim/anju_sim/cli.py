@@ -79,8 +79,8 @@ def run(
     timeout: Annotated[
         float,
         typer.Option(
-            help="Seconds to wait for the edge to be online, and after the last step for the "
-            "expected alerts."
+            help="Seconds to wait for the edge to be online, after the last step for the "
+            "expected alerts, and for a broker that went away before giving up."
         ),
     ] = 30.0,
     demo_dir: Annotated[

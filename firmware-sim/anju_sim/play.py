@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import paho.mqtt.client as mqtt
 
 from anju_sim.check import AlertWatcher, CheckResult, expected_alerts
-from anju_sim.devices import BrokerLost
+from anju_sim.devices import BrokerLost, SimDevice
 from anju_sim.scenario import Scenario, ScenarioRunner
 
 Echo = Callable[[str], object]
@@ -55,6 +55,9 @@ def play_scenario(scenario: Scenario, options: PlayOptions, echo: Echo) -> int:
         options.seed,
         mqtt5=options.mqtt5,
     )
+    for device in runner.devices.values():
+        if isinstance(device, SimDevice):
+            device.patience_s = options.timeout  # a broker away longer than this is lost
     try:
         if options.check:
             # Listening before the first device speaks: no alert can slip by.
