@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -80,13 +81,22 @@ class CheckResult:
         ]
         if not rows:
             rows = [("(none 无)", "", "0", "0", "", "")]
-        widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
+        widths = [max(_width(r[i]) for r in (head, *rows)) for i in range(len(head))]
         lines = [
-            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            "  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip()
             for r in (head, *rows)
         ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 class AlertWatcher:

@@ -92,7 +92,8 @@ def _play_and_check(
     watcher: AlertWatcher | None,
     echo: Echo,
 ) -> int:
-    if watcher is not None and not watcher.edge_online.is_set():
+    # The edge's retained status follows the subscription's acknowledgement by a moment.
+    if watcher is not None and not watcher.edge_online.wait(min(1.0, options.timeout)):
         echo(f"waiting for the edge of compound {options.compound_id} ({watcher.status_topic})")
         if not watcher.edge_online.wait(options.timeout):
             state = watcher.edge_state.value if watcher.edge_state else "never seen"
@@ -119,11 +120,11 @@ def _play_and_check(
     missing, unexpected = sum(result.missing.values()), sum(result.unexpected.values())
     echo(f"check 核对: FAILED 未通过 — {missing} missing 缺少, {unexpected} unexpected 多余")
     echo(result.table())
-    if missing and not arrived:
+    if missing:
         echo(
-            "no alert at all about the scenario's devices: is the edge configured for it? "
-            f"(anju sim edge-config --scenario {scenario.name}); a repeat within a rule's "
-            "cooldown is suppressed by the edge"
+            "a missing alert: is the edge configured for the scenario's devices and rules "
+            f"(anju sim edge-config --scenario {scenario.name})? An alert repeated within its "
+            "rule's cooldown (e.g. gate_rules.cooldown_s, 60 s) is suppressed by the edge."
         )
     if result.broker_dropped:
         echo("the broker connection dropped during the run: alerts raised meanwhile were missed")
