@@ -159,15 +159,21 @@ def load(
         int, typer.Option(help="Pad each JPEG snapshot to this size (0: as it is, ~110 kB).")
     ] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the generated traffic.")] = 1,
-    broker: Annotated[str, typer.Option(help="Broker URL.")] = "mqtt://127.0.0.1:1883",
+    broker: Annotated[
+        str | None,
+        typer.Option(help="Broker URL. Required unless a demo is running (then its broker)."),
+    ] = None,
+    demo_dir: Annotated[
+        Path, typer.Option(help="Where a running demo keeps its state file.")
+    ] = DEFAULT_DEMO_DIR,
 ) -> None:
     """Generate load (compounds x cameras x gates) and report what was sent.
 
-    Example: anju sim load --compounds 10 --cameras 4 --gates 2 --rate 2 --duration 30
+    Example: anju sim load --compounds 10 --cameras 4 --gates 2 --rate 2 --duration 30 --broker mqtt://127.0.0.1:1883
     """
     from anju_sim.load import LoadSpec, run_load
 
-    url = urlparse(broker)
+    host, port, _, _ = _broker_target(broker, demo_dir)
     spec = LoadSpec(
         compounds=compounds,
         cameras=cameras,
@@ -178,5 +184,9 @@ def load(
         snapshot_bytes=snapshot_bytes,
         seed=seed,
     )
-    report = run_load(spec, url.hostname or "127.0.0.1", url.port or 1883)
+    try:
+        report = run_load(spec, host, port)
+    except OSError as exc:
+        typer.echo(f"cannot reach the broker mqtt://{host}:{port}: {exc}", err=True)
+        raise typer.Exit(3) from None
     typer.echo(report.summary())

@@ -44,6 +44,13 @@ def test_the_broker_is_required_when_no_demo_runs(tmp_path: Path) -> None:
     assert "cannot reach" not in result.output  # it did not try 127.0.0.1:1883 either
 
 
+def test_load_too_needs_a_broker_or_a_demo(tmp_path: Path) -> None:
+    args = ["sim", "load", "--duration", "1", "--demo-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "no broker given and no demo running" in result.output
+
+
 def demo_state(pid: int, port: int) -> DemoState:
     return DemoState(
         pid=pid,
