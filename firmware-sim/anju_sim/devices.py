@@ -58,8 +58,8 @@ class SimDevice(ABC):
         self.published_bytes = 0
         self._seq_lock = threading.Lock()
         self.connected = threading.Event()
-        # Set when the broker has acknowledged what the device listens to (at once for a
-        # device that listens to nothing): a command sent earlier would be lost.
+        # Set when the broker has acknowledged what the device listens to (its own status, and
+        # a gate's commands): a command sent earlier would be lost.
         self.subscribed = threading.Event()
         self._subscribe_mid: int | None = None
         self._online: mqtt.MQTTMessageInfo | None = None
@@ -77,6 +77,7 @@ class SimDevice(ABC):
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_subscribe = self._on_subscribe
+        self.client.message_callback_add(self.status_topic, self._on_own_status)
 
     @abstractmethod
     def topic(self, channel: Channel) -> str: ...
@@ -97,15 +98,21 @@ class SimDevice(ABC):
             self.status_topic, DeviceState.online.value, qos=1, retain=True
         )
         self.subscribed.clear()
-        self._subscribe_mid = self.on_connected(client)
-        if self._subscribe_mid is None:
-            self.subscribed.set()
+        topics = [self.status_topic, *self.listens_to()]
+        _, self._subscribe_mid = client.subscribe([(t, 1) for t in topics])
         self.connected.set()
 
-    def on_connected(self, client: mqtt.Client) -> int | None:
-        """Subscribe to what the device listens to (called on every (re)connect); returns the
-        SUBSCRIBE's message id, or None when the device listens to nothing."""
-        return None
+    def listens_to(self) -> list[str]:
+        """Topics the device obeys besides its own status (subscribed on every (re)connect)."""
+        return []
+
+    def _on_own_status(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        # Another simulator playing this device id ended its run (`stopped`) or crashed
+        # (`offline`) while this one lives on: say `online` again, so the retained status — what
+        # the edge believes — stays true and the device raises no false device_offline.
+        if msg.payload != DeviceState.online.value.encode() and self.connected.is_set():
+            logger.info("%s: status said %r while alive; online again", self.device_id, msg.payload)
+            client.publish(self.status_topic, DeviceState.online.value, qos=1, retain=True)
 
     def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int, *args: object) -> None:
         if mid == self._subscribe_mid:
@@ -205,9 +212,8 @@ class SimGate(SimDevice):
     def topic(self, channel: Channel) -> str:
         return gate(self.compound_id, self.device_id, channel)
 
-    def on_connected(self, client: mqtt.Client) -> int | None:
-        _, mid = client.subscribe(self.topic(Channel.command), qos=1)
-        return mid
+    def listens_to(self) -> list[str]:
+        return [self.topic(Channel.command)]
 
     def _handle_command(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         try:

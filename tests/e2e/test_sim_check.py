@@ -65,10 +65,13 @@ def test_a_missing_alert_fails_with_a_table_and_stopped_raises_no_offline(
     path = tmp_path / "wrong-expectation.yaml"
     path.write_text(yaml.safe_dump(WRONG, allow_unicode=True), "utf-8")
     cfg = enrolled_config(tmp_path, broker, gateway, **load_scenario(path).edge)
-    edge = start_edge(cfg)
     client, alerts = edge_alerts(broker.port)
+    # The gate online first: with a grace of 1 s a starting edge would report it missing.
+    sim = SimRun("--scenario", str(path), *sim_args(broker, tmp_path, "--timeout", "8"))
+    edge = None
     try:
-        sim = SimRun("--scenario", str(path), *sim_args(broker, tmp_path, "--timeout", "5"))
+        sim.wait_for_line("devices online")
+        edge = start_edge(cfg)
         assert sim.finish() == 1, sim.output
         out = sim.stdout
         assert "check 核对: FAILED 未通过 — 1 missing 缺少, 1 unexpected 多余" in out, out
@@ -89,9 +92,11 @@ def test_a_missing_alert_fails_with_a_table_and_stopped_raises_no_offline(
         time.sleep(3)  # three graces and more than one supervision round
         assert alerts.empty(), alerts.get()
     finally:
+        sim.kill()
         client.loop_stop()
         client.disconnect()
-        edge.stop()
+        if edge is not None:
+            edge.stop()
 
 
 def test_no_edge_online_is_a_clear_failure(tmp_path: Path, broker) -> None:  # type: ignore[no-untyped-def]
@@ -118,6 +123,16 @@ def test_two_simulators_at_once_even_on_the_same_gate(tmp_path: Path, broker, ga
         assert second.finish() == 0, second.output
         assert "check 核对: OK" in second.stdout
         assert first.proc.poll() is None, f"the day ended before the second run:\n{first.output}"
+        # The second run's north-gate said `stopped`; the first one's, alive, says `online` again.
+        wait_until(
+            lambda: any(
+                h.id == "north-gate" and h.state is DeviceState.online
+                for h in edge.devices.health()
+            ),
+            timeout=10,
+            message="north-gate online again at the edge",
+        )
+        assert first.proc.poll() is None, "the day ended before the check: no overlap"
         first.proc.send_signal(signal.SIGINT)  # Ctrl-C: the day need not play to its end
         assert first.finish() == 130, first.output
         assert "interrupted 已中断" in first.stdout
