@@ -188,7 +188,7 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
     )
     runner.start_devices()
     stop = threading.Event()
-    player = threading.Thread(target=runner.play, args=(stop,), name="sim", daemon=True)
+    player = threading.Thread(target=_play_once, args=(runner, stop), name="sim", daemon=True)
     player.start()
     stop_cameras = threading.Event()  # `stop` ends the door-forced scenario before this
     cameras = ScenarioRunner(
@@ -272,6 +272,13 @@ Press Ctrl-C to stop / 按 Ctrl-C 停止
     gw_thread.join(timeout=10)
     broker.stop()
     return 0 if arrived and seen else 1
+
+
+def _play_once(runner: ScenarioRunner, stop: threading.Event) -> None:
+    try:
+        runner.play(stop)
+    except OSError as exc:  # BrokerLost included: the demo's broker went away
+        logger.warning("the demo's door-forced scenario stopped: %s", exc)
 
 
 def _play_cameras(runner: ScenarioRunner, stop: threading.Event) -> None:
