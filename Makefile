@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test fuzz lint format bench models models-int8 system-deps test-deps \
-	browser gstreamer clean ansible-venv installer-deps fresh-check arm-check install-check
+	browser gstreamer clean ansible-venv installer-deps fresh-check arm-check install-check \
+	screenshots
 
 # Debian packages the targets need, each with a shell test that passes when it is there. A
 # fresh Debian 12 / Ubuntu 24.04 / Raspberry Pi OS lacks them: python3-venv (`python3 -m venv`
@@ -140,6 +141,14 @@ demo: system-deps $(RUNTIME_STAMP)
 
 test: test-deps setup browser gstreamer ansible-venv
 	$(PY) -m pytest
+
+# The screenshots in docs/img/ are the browser tests' own (Debian's chromium, at 1024x768,
+# 1366x768 and 1440x900): this runs them and copies every one named <screen>-<W>x<H>.png.
+screenshots: test-deps setup browser
+	$(PY) -m pytest -q -m browser tests/browser
+	mkdir -p docs/img
+	cp test-artifacts/*-[0-9]*x[0-9]*.png docs/img/
+	@echo "docs/img/ now holds the screenshots of this run; commit the ones that changed"
 
 # The API fuzzer with many more cases per route than `make test` runs (ANJU_FUZZ_EXAMPLES=12).
 fuzz: $(STAMP)

@@ -22,6 +22,7 @@ from anju.broker import MosquittoBroker, start_broker
 from anju.demo_cameras import CAMERA_KINDS, CYCLE_S, SCENARIOS, camera_round
 from anju.netutil import free_port, wait_for_port
 from anju_common.ratelog import setup_logging
+from anju_sim.demostate import DemoState, remove_demo_state, write_demo_state
 
 if TYPE_CHECKING:
     from anju_sim.scenario import ScenarioRunner
@@ -187,7 +188,7 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
     )
     runner.start_devices()
     stop = threading.Event()
-    player = threading.Thread(target=runner.play, args=(stop,), name="sim", daemon=True)
+    player = threading.Thread(target=_play_once, args=(runner, stop), name="sim", daemon=True)
     player.start()
     stop_cameras = threading.Event()  # `stop` ends the door-forced scenario before this
     cameras = ScenarioRunner(
@@ -202,6 +203,7 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
         target=_play_cameras, args=(cameras, stop_cameras), name="sim-cameras", daemon=True
     )
     camera_player.start()
+    _announce(data_dir, broker.port, isinstance(broker, MosquittoBroker), gateway_url)
 
     logins = "\n".join(
         f"    {username} / {password}  {name}" for username, password, role, _, _, name in USERS
@@ -256,6 +258,7 @@ Press Ctrl-C to stop / 按 Ctrl-C 停止
         print("Simulator: now a normal day per minute / 模拟：每分钟一天的日常通行", flush=True)
         done.wait()
     print("stopping / 正在停止 ...", flush=True)
+    remove_demo_state(data_dir)
     stop.set()
     if day is not None:
         day.join(timeout=10)
@@ -271,6 +274,13 @@ Press Ctrl-C to stop / 按 Ctrl-C 停止
     return 0 if arrived and seen else 1
 
 
+def _play_once(runner: ScenarioRunner, stop: threading.Event) -> None:
+    try:
+        runner.play(stop)
+    except OSError as exc:  # BrokerLost included: the demo's broker went away
+        logger.warning("the demo's door-forced scenario stopped: %s", exc)
+
+
 def _play_cameras(runner: ScenarioRunner, stop: threading.Event) -> None:
     """A round of the camera scenarios now, then every CYCLE_S until the demo stops."""
     while not stop.is_set():
@@ -280,6 +290,19 @@ def _play_cameras(runner: ScenarioRunner, stop: threading.Event) -> None:
             logger.warning("the demo's cameras stopped a round: broker unreachable")
         if stop.wait(CYCLE_S):
             return
+
+
+def _announce(data_dir: Path, broker_port: int, mqtt5: bool, gateway_url: str) -> None:
+    """Tell `anju sim run` where the demo's broker is (removed on exit; a dead pid is stale)."""
+    state = DemoState(
+        pid=os.getpid(),
+        broker_host="127.0.0.1",
+        broker_port=broker_port,
+        mqtt5=mqtt5,
+        compound_id=COMPOUND,
+        gateway_url=gateway_url,
+    )
+    write_demo_state(data_dir, state)
 
 
 def _play_days(broker_port: int, mqtt5: bool, done: threading.Event) -> None:

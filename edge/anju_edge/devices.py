@@ -19,6 +19,8 @@ from anju_edge.alerts import AlertDraft
 from anju_edge.config import EdgeConfig
 from anju_edge.state.store import DeviceSnapshot
 
+AVAILABLE = (DeviceState.online, DeviceState.stopped)  # states that raise no device_offline
+
 
 @dataclass(slots=True)
 class DeviceRecord:
@@ -102,7 +104,9 @@ class DeviceRegistry:
                         self._changed.add(key)
                         drafts.append(self._never_seen(rec))
                     continue
-                if rec.state is DeviceState.online or rec.alerted:
+                # `stopped`: switched off cleanly (a simulator's run ended, a device taken out
+                # of service on purpose) — not an outage. A crash leaves its last will `offline`.
+                if rec.state in AVAILABLE or rec.alerted:
                     continue
                 if now - rec.since < self._grace:
                     continue

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlparse
 
 import typer
+
+from anju_sim.demostate import DEFAULT_DEMO_DIR
 
 app = typer.Typer(help="Simulated gate controllers and cameras (模拟设备).", no_args_is_help=True)
 
@@ -54,44 +57,92 @@ def run(
     scenario: Annotated[
         str, typer.Option(help="Scenario name (see 'anju sim list') or YAML path.")
     ],
-    broker: Annotated[str, typer.Option(help="Broker URL.")] = "mqtt://127.0.0.1:1883",
-    compound: Annotated[str, typer.Option(help="Compound id in the topics.")] = "demo",
+    broker: Annotated[
+        str | None,
+        typer.Option(
+            help="Broker URL, e.g. mqtt://127.0.0.1:1883. Required unless a demo is running "
+            "(then its broker is used)."
+        ),
+    ] = None,
+    compound: Annotated[
+        str | None,
+        typer.Option(help="Compound id in the topics (default: the demo's, else 'demo')."),
+    ] = None,
     speed: Annotated[
         float, typer.Option(help="Time compression: 1440 plays a day in a minute.")
     ] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed of generated traffic (same seed, same run).")] = 1,
+    no_check: Annotated[
+        bool,
+        typer.Option("--no-check", help="Only play; do not wait for the edge or check its alerts."),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            help="Seconds to wait for the edge to be online, after the last step for the "
+            "expected alerts, and for a broker that went away before giving up."
+        ),
+    ] = 30.0,
+    demo_dir: Annotated[
+        Path, typer.Option(help="Where a running demo keeps its state file.")
+    ] = DEFAULT_DEMO_DIR,
 ) -> None:
-    """Play a scenario against a broker, as the real devices would.
+    """Play a scenario against a broker, as the real devices would, then check that the edge
+    raised exactly the scenario's expected alerts (on anju/<compound>/edge/alerts).
 
-    The edge must be configured for the scenario's devices and rules (its `edge:` section).
+    The edge must be configured for the scenario's devices and rules (`anju sim edge-config`).
+    Exit 0: exactly the expected alerts; 1: a table of expected / missing / unexpected
+    (or no edge online); 2: bad arguments; 3: the broker unreachable or lost.
 
-    Example: anju sim run --scenario normal-day --speed 1440 --broker mqtt://127.0.0.1:1883
+    Example: anju sim run --scenario door-forced --broker mqtt://127.0.0.1:1883 --compound demo
     """
     from anju_common.ratelog import setup_logging
-    from anju_sim.scenario import ScenarioRunner, load_scenario
+    from anju_sim.play import PlayOptions, play_scenario
+    from anju_sim.scenario import load_scenario
 
     setup_logging("info")
-    url = urlparse(broker)
     try:
         sc = load_scenario(scenario)
     except FileNotFoundError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    runner = ScenarioRunner(
-        sc, url.hostname or "127.0.0.1", url.port or 1883, compound, speed, seed
+    host, port, mqtt5, default_compound = _broker_target(broker, demo_dir)
+    options = PlayOptions(
+        host=host,
+        port=port,
+        mqtt5=mqtt5,
+        compound_id=compound or default_compound,
+        speed=speed,
+        seed=seed,
+        check=not no_check,
+        timeout=timeout,
     )
-    try:
-        runner.start_devices()
-    except (OSError, TimeoutError) as exc:
-        runner.stop_devices()
-        typer.echo(f"cannot reach the broker {broker}: {exc}", err=True)
-        raise typer.Exit(3) from None
-    try:
-        done = runner.play()
-    finally:
-        runner.stop_devices()
-    expected = ", ".join(f"{e.count} x {e.kind.value}@{e.source_id}" for e in sc.expect)
-    typer.echo(f"played {sc.name}: {done} action(s); expected alerts: {expected or 'none'}")
+    raise typer.Exit(play_scenario(sc, options, typer.echo))
+
+
+def _broker_target(broker: str | None, demo_dir: Path) -> tuple[str, int, bool, str]:
+    """host, port, MQTT 5?, default compound: from --broker, else from the running demo."""
+    from anju_sim.demostate import STATE_FILE, read_demo_state
+
+    demo = read_demo_state(demo_dir)
+    if broker is None:
+        if demo is None:
+            typer.echo(
+                "no broker given and no demo running: pass --broker mqtt://HOST:PORT "
+                f"(a running `anju demo` is found through {demo_dir / STATE_FILE})",
+                err=True,
+            )
+            raise typer.Exit(2)
+        typer.echo(f"using the running demo's broker {demo.broker_url} (pid {demo.pid})")
+        return demo.broker_host, demo.broker_port, demo.mqtt5, demo.compound_id
+    url = urlparse(broker)
+    if url.scheme != "mqtt" or not url.hostname:
+        typer.echo(f"--broker {broker!r}: expected mqtt://HOST:PORT", err=True)
+        raise typer.Exit(2)
+    host, port = url.hostname, url.port or 1883
+    # The demo's embedded broker speaks MQTT 3.1.1 only.
+    same = demo is not None and (demo.broker_host, demo.broker_port) == (host, port)
+    return host, port, demo.mqtt5 if demo is not None and same else True, "demo"
 
 
 @app.command()
@@ -108,15 +159,21 @@ def load(
         int, typer.Option(help="Pad each JPEG snapshot to this size (0: as it is, ~110 kB).")
     ] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the generated traffic.")] = 1,
-    broker: Annotated[str, typer.Option(help="Broker URL.")] = "mqtt://127.0.0.1:1883",
+    broker: Annotated[
+        str | None,
+        typer.Option(help="Broker URL. Required unless a demo is running (then its broker)."),
+    ] = None,
+    demo_dir: Annotated[
+        Path, typer.Option(help="Where a running demo keeps its state file.")
+    ] = DEFAULT_DEMO_DIR,
 ) -> None:
     """Generate load (compounds x cameras x gates) and report what was sent.
 
-    Example: anju sim load --compounds 10 --cameras 4 --gates 2 --rate 2 --duration 30
+    Example: anju sim load --compounds 10 --cameras 4 --gates 2 --rate 2 --duration 30 --broker mqtt://127.0.0.1:1883
     """
     from anju_sim.load import LoadSpec, run_load
 
-    url = urlparse(broker)
+    host, port, _, _ = _broker_target(broker, demo_dir)
     spec = LoadSpec(
         compounds=compounds,
         cameras=cameras,
@@ -127,5 +184,9 @@ def load(
         snapshot_bytes=snapshot_bytes,
         seed=seed,
     )
-    report = run_load(spec, url.hostname or "127.0.0.1", url.port or 1883)
+    try:
+        report = run_load(spec, host, port)
+    except OSError as exc:
+        typer.echo(f"cannot reach the broker mqtt://{host}:{port}: {exc}", err=True)
+        raise typer.Exit(3) from None
     typer.echo(report.summary())

@@ -4,6 +4,7 @@ reconnect with backoff, a monotonic seq, QoS 1 events and an optional clock skew
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -11,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from pydantic import ValidationError
@@ -22,6 +23,17 @@ from anju_contracts.common import format_ts
 from anju_contracts.topics import Channel, camera, gate
 
 logger = logging.getLogger(__name__)
+
+BROKER_PATIENCE_S = 20.0  # how long a QoS 1 message may wait for a broker that went away
+
+
+class BrokerLost(ConnectionError):
+    """The broker did not take a message within the patience: it is gone, not just slow."""
+
+
+def run_token() -> str:
+    """A short random token that keeps one run's client ids apart from another's."""
+    return secrets.token_hex(3)
 
 
 class SimDevice(ABC):
@@ -35,6 +47,7 @@ class SimDevice(ABC):
         device_id: str,
         clock_skew_s: float = 0.0,
         protocol: MQTTProtocolVersion = mqtt.MQTTv5,
+        run_id: str | None = None,
     ) -> None:
         self.compound_id = compound_id
         self.device_id = device_id
@@ -45,16 +58,18 @@ class SimDevice(ABC):
         self.published_bytes = 0
         self._seq_lock = threading.Lock()
         self.connected = threading.Event()
-        # Set when the broker has acknowledged what the device listens to (at once for a
-        # device that listens to nothing): a command sent earlier would be lost.
+        # Set when the broker has acknowledged what the device listens to (its own status, and
+        # a gate's commands): a command sent earlier would be lost.
         self.subscribed = threading.Event()
         self._subscribe_mid: int | None = None
         self._online: mqtt.MQTTMessageInfo | None = None
         self.protocol = protocol
+        self.patience_s = BROKER_PATIENCE_S
+        # The broker drops the older of two clients with one id: a second simulator playing the
+        # same gate (a scenario against the running demo) must not throw the first one off.
+        self.client_id = f"sim-{compound_id}-{self.kind}-{device_id}-{run_id or run_token()}"
         self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=f"sim-{compound_id}-{self.kind}-{device_id}",
-            protocol=protocol,
+            CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=protocol
         )
         self.client.will_set(self.status_topic, DeviceState.offline.value, qos=1, retain=True)
         # Real controllers back off when the broker is gone instead of hammering it.
@@ -62,6 +77,7 @@ class SimDevice(ABC):
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_subscribe = self._on_subscribe
+        self.client.message_callback_add(self.status_topic, self._on_own_status)
 
     @abstractmethod
     def topic(self, channel: Channel) -> str: ...
@@ -82,21 +98,29 @@ class SimDevice(ABC):
             self.status_topic, DeviceState.online.value, qos=1, retain=True
         )
         self.subscribed.clear()
-        self._subscribe_mid = self.on_connected(client)
-        if self._subscribe_mid is None:
-            self.subscribed.set()
+        topics = [self.status_topic, *self.listens_to()]
+        _, self._subscribe_mid = client.subscribe([(t, 1) for t in topics])
         self.connected.set()
 
-    def on_connected(self, client: mqtt.Client) -> int | None:
-        """Subscribe to what the device listens to (called on every (re)connect); returns the
-        SUBSCRIBE's message id, or None when the device listens to nothing."""
-        return None
+    def listens_to(self) -> list[str]:
+        """Topics the device obeys besides its own status (subscribed on every (re)connect)."""
+        return []
+
+    def _on_own_status(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
+        # Another simulator playing this device id ended its run (`stopped`) or crashed
+        # (`offline`) while this one lives on: say `online` again, so the retained status — what
+        # the edge believes — stays true and the device raises no false device_offline.
+        if msg.payload != DeviceState.online.value.encode() and self.connected.is_set():
+            logger.info("%s: status said %r while alive; online again", self.device_id, msg.payload)
+            client.publish(self.status_topic, DeviceState.online.value, qos=1, retain=True)
 
     def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int, *args: object) -> None:
         if mid == self._subscribe_mid:
             self.subscribed.set()
 
     def _on_disconnect(self, client: mqtt.Client, *args: object) -> None:
+        if self.connected.is_set():
+            logger.warning("%s: lost the broker, reconnecting", self.device_id)
         self.connected.clear()
         self.subscribed.clear()
 
@@ -112,9 +136,26 @@ class SimDevice(ABC):
         self, topic: str, payload: bytes | str, qos: int, properties: Properties | None = None
     ) -> mqtt.MQTTMessageInfo:
         info = self.client.publish(topic, payload, qos=qos, properties=properties)
+        if qos > 0 and info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN:
+            # paho keeps a QoS 1 message sent while disconnected and sends it after the
+            # reconnect; mark it queued so that waiting for it waits for that, not raises.
+            info.rc = MQTTErrorCode.MQTT_ERR_SUCCESS
         self.published += 1
         self.published_bytes += len(payload)
         return info
+
+    def _delivered(self, info: mqtt.MQTTMessageInfo) -> None:
+        """Wait until the broker has the message; BrokerLost when it stays away too long."""
+        try:
+            info.wait_for_publish(self.patience_s)
+            if info.is_published():
+                return
+        except (RuntimeError, ValueError) as exc:
+            raise BrokerLost(f"{self.device_id}: the broker refused a message: {exc}") from None
+        raise BrokerLost(
+            f"lost the broker {self.host}:{self.port}: {self.device_id} could not deliver "
+            f"for {self.patience_s:g} s"
+        )
 
     def start(self, timeout: float = 10.0) -> None:
         # The first connect is synchronous so a wrong address fails at once (OSError); later
@@ -132,11 +173,18 @@ class SimDevice(ABC):
             self._online.wait_for_publish(timeout)
 
     def stop(self) -> None:
-        """A clean power-off: say offline, then disconnect."""
-        if self.connected.is_set():
-            self.client.publish(
-                self.status_topic, DeviceState.offline.value, qos=1, retain=True
-            ).wait_for_publish(2)
+        """A clean power-off: say `stopped` (not offline: nothing is wrong), then disconnect.
+        With the broker gone it just closes; the retained status then stays as it was."""
+        was_connected = self.connected.is_set()
+        self.connected.clear()  # from here on a disconnect is ours, not a lost broker
+        if was_connected:
+            info = self.client.publish(
+                self.status_topic, DeviceState.stopped.value, qos=1, retain=True
+            )
+            try:
+                info.wait_for_publish(2)
+            except (RuntimeError, ValueError):
+                logger.warning("%s: could not say stopped: the broker is gone", self.device_id)
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -164,9 +212,8 @@ class SimGate(SimDevice):
     def topic(self, channel: Channel) -> str:
         return gate(self.compound_id, self.device_id, channel)
 
-    def on_connected(self, client: mqtt.Client) -> int | None:
-        _, mid = client.subscribe(self.topic(Channel.command), qos=1)
-        return mid
+    def listens_to(self) -> list[str]:
+        return [self.topic(Channel.command)]
 
     def _handle_command(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         try:
@@ -191,7 +238,7 @@ class SimGate(SimDevice):
             self.topic(Channel.event), event.model_dump_json(exclude_none=True), qos=1
         )
         if wait:
-            info.wait_for_publish(5)
+            self._delivered(info)
         return event
 
 

@@ -15,6 +15,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from anju_contracts import GateEvent, GateEventType, GateResult, utcnow
 from anju_contracts.topics import Channel, camera, gate
+from anju_sim.devices import run_token
 from anju_sim.scenario import media
 
 
@@ -88,7 +89,8 @@ def run_load(
     jpeg = media(spec.image)
     if spec.snapshot_bytes:
         jpeg = jpeg_of_size(jpeg, spec.snapshot_bytes)
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"anju-load-{spec.seed}")
+    client_id = f"anju-load-{spec.seed}-{run_token()}"  # two loads at once: two clients
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
     client.connect(host, port)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from anju_contracts import AlertKind, Direction, GateEventType, GateResult
 from anju_contracts.common import Ident
-from anju_sim.devices import SimCamera, SimDevice, SimGate
+from anju_sim.devices import SimCamera, SimDevice, SimGate, run_token
 from anju_sim.http_camera import HttpSnapshotCamera
 from anju_sim.plates import random_plate
 from anju_sim.rtsp import RtspCamera
@@ -159,10 +159,14 @@ class ScenarioRunner:
         self.scenario = scenario
         self.speed = speed
         self.rng = random.Random(seed)
+        # One token for the run's client ids: two runs never share an id (see devices.py).
+        self.run_id = run_token()
         # The embedded fallback broker speaks MQTT 3.1.1 only.
         proto = mqtt.MQTTv5 if mqtt5 else mqtt.MQTTv311
         self.gates = {
-            g: SimGate(host, port, compound_id, g, scenario.clock_skew_s.get(g, 0.0), proto)
+            g: SimGate(
+                host, port, compound_id, g, scenario.clock_skew_s.get(g, 0.0), proto, self.run_id
+            )
             for g in scenario.gates
         }
         self.cameras: dict[str, SimCamera | RtspCamera | HttpSnapshotCamera] = {
@@ -180,7 +184,7 @@ class ScenarioRunner:
     ) -> SimCamera | RtspCamera | HttpSnapshotCamera:
         if self.scenario.source == "mqtt":
             skew = self.scenario.clock_skew_s.get(cam, 0.0)
-            return SimCamera(host, port, compound_id, cam, skew, proto)
+            return SimCamera(host, port, compound_id, cam, skew, proto, self.run_id)
         # A pulled camera shows a picture from the start: the scenario's first one for it.
         first = next(
             (s.image for s in self.scenario.steps if isinstance(s, CameraStep) and s.camera == cam),

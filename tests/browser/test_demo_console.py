@@ -60,4 +60,4 @@ def test_a_camera_alert_with_its_snapshot_within_60_s(demo, page) -> None:  # ty
     )
     assert time.monotonic() - started < 60
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "demo_console_camera_alert.png"))
+    page.screenshot(path=str(ARTIFACTS / "demo-console-camera-alert-1366x768.png"))

@@ -53,7 +53,10 @@ class GateSite:
         return client
 
 
-def gate_site(tmp_path: Path, broker_port: int) -> Iterator[GateSite]:
+def gate_site(
+    tmp_path: Path, broker_port: int, cameras: list[dict[str, object]] | None = None
+) -> Iterator[GateSite]:
+    """``cameras``: more cameras beside 东侧围墙摄像机 (e.g. a pulled one)."""
     gw = GatewayServer(tmp_path / "gw").start()
     gw.add_compound("c1", "p1")
     gw.add_user("pm", "property_manager", compound_id="c1")
@@ -67,7 +70,7 @@ def gate_site(tmp_path: Path, broker_port: int) -> Iterator[GateSite]:
         name="安居示范小区",
         console={"port": port, "door_answer_s": ANSWER_S},
         gates=GATES,
-        cameras=CAMERAS,
+        cameras=CAMERAS + (cameras or []),
         gate_rules={"cooldown_s": 0},
         gateway={
             "url": gw.url,

@@ -18,7 +18,7 @@ const T = {
     register: "登记", acknowledge: "签收", acknowledged: "已签收", note: "备注", add_note: "添加备注",
     sending: "开门指令已发送，等待门岗回应…", opened: "已开门", refused_open: "门岗拒绝开门，请到现场确认", no_answer: "未响应：门可能没有打开，请到现场确认",
     registered: "已登记", registered_car: "已登记，车牌到达时自动放行", wrong: "用户名或密码错误",
-    online: "在线", offline: "离线", in: "进", out: "出", granted: "放行", denied: "拒绝", pending: "待开门",
+    online: "在线", offline: "离线", auth_failed: "密码错误", stopped: "已停止", in: "进", out: "出", granted: "放行", denied: "拒绝", pending: "待开门",
     until: "有效至", walk_in: "步行", sign_out: "签离", h_created: "登记时间", h_name: "姓名", h_id: "身份证",
     h_unit: "到访", h_reason: "事由", h_plate: "车牌", h_state: "状态", on_site_state: "在场", signed_out: "已签离", expired: "已过期",
     visit: "到访", held: "开门 {0} 秒", device_clock: "门岗设备时间 {0}（{1}）", slow: "慢 {0} 秒", fast: "快 {0} 秒",
@@ -52,7 +52,7 @@ const T = {
     register: "Register", acknowledge: "Acknowledge", acknowledged: "Acknowledged", note: "Note", add_note: "Add note",
     sending: "Open command sent, waiting for the gate…", opened: "opened", refused_open: "the gate refused to open, check on site", no_answer: "no answer: the door may be shut, check on site",
     registered: "Registered", registered_car: "Registered: the plate will be let in", wrong: "Wrong username or password",
-    online: "online", offline: "offline", in: "in", out: "out", granted: "let in", denied: "refused", pending: "waiting",
+    online: "online", offline: "offline", auth_failed: "wrong password", stopped: "stopped", in: "in", out: "out", granted: "let in", denied: "refused", pending: "waiting",
     until: "until", walk_in: "on foot", sign_out: "Sign out", h_created: "Registered", h_name: "Name", h_id: "ID",
     h_unit: "Visiting", h_reason: "Reason", h_plate: "Plate", h_state: "State", on_site_state: "on site", signed_out: "signed out", expired: "expired",
     visit: "visiting", held: "open {0} s", device_clock: "gate's clock {0} ({1})", slow: "{0} s slow", fast: "{0} s fast",
@@ -306,8 +306,11 @@ $("#alerts").addEventListener("submit", async (ev) => {
 async function loadDevices() {
   const rows = await api("/api/devices");
   $("#devices-empty").hidden = rows.length > 0;
+  // auth_failed: a pulled (RTSP/HTTP) camera refused the box's credentials; stopped: shut down
+  // cleanly (not an outage).
+  const DEVICE_STATES = ["online", "offline", "auth_failed", "stopped"];
   $("#devices").innerHTML = rows.map((d) => `<li class="${esc(d.state)}"><span class="dot ${d.state === "online" ? "on" : ""}"></span>
-    ${esc(d.name || d.id)} <small>${esc(t(d.state === "online" ? "online" : "offline"))}${d.last_seen ? " · " + esc(when(d.last_seen)) : ""}</small></li>`).join("");
+    ${esc(d.name || d.id)} <small>${esc(t(DEVICE_STATES.includes(d.state) ? d.state : "offline"))}${d.last_seen ? " · " + esc(when(d.last_seen)) : ""}</small></li>`).join("");
 }
 let queuedActions = null;
 async function loadStatus() {
