@@ -12,7 +12,7 @@ import httpx
 
 from anju_common import __version__
 from anju_common.ratelog import RateLimitedLog
-from anju_contracts import Heartbeat, utcnow
+from anju_contracts import DeviceHealth, Heartbeat, utcnow
 from anju_edge.config import EdgeConfig
 from anju_edge.delivery.enrol import read_token
 from anju_edge.delivery.link import GatewayWorker, bearer
@@ -31,6 +31,23 @@ def cpu_temp_c() -> float | None:
         return round(int(THERMAL.read_text().strip()) / 1000.0, 1)
     except (OSError, ValueError):
         return None
+
+
+def named(config: EdgeConfig, devices: list[DeviceHealth]) -> list[DeviceHealth]:
+    """The devices with the names the installer gave them (and a camera's zones) in the config,
+    so the gateway's screens say 北门 · 东墙内侧 rather than ids."""
+    gates = {g.id: g.name for g in config.gates}
+    cameras = {c.id: c for c in config.cameras}
+    out = []
+    for device in devices:
+        if device.kind == "gate" and gates.get(device.id):
+            device = device.model_copy(update={"name": gates[device.id]})
+        elif device.kind == "camera" and device.id in cameras:
+            camera = cameras[device.id]
+            zones = {z.id: z.name for z in camera.zones if z.name}
+            device = device.model_copy(update={"name": camera.name, "zones": zones})
+        out.append(device)
+    return out
 
 
 class HeartbeatSender(GatewayWorker):
@@ -64,6 +81,7 @@ class HeartbeatSender(GatewayWorker):
         age = self.outbox.oldest_age_s()
         return Heartbeat(
             compound_id=self.config.compound_id,
+            compound_name=self.config.name,
             ts=utcnow(),
             uptime_s=round(time.monotonic() - self.started, 1),
             software_version=__version__,
@@ -71,7 +89,7 @@ class HeartbeatSender(GatewayWorker):
             oldest_unsent_age_s=round(age, 1) if age is not None else None,
             shed_total=self.outbox.shed_total(),
             dead_letters_total=self.outbox.dead_letters_total(),
-            devices=self.devices.health(),
+            devices=named(self.config, self.devices.health()),
             detector_fps=round(self.detector_fps(), 2),
             disk_free_bytes=shutil.disk_usage(self.config.data_dir).free,
             cpu_temp_c=cpu_temp_c(),
