@@ -28,6 +28,13 @@ OVERFLOWING = """() => [...document.querySelectorAll(
                   && el.scrollWidth > el.clientWidth + 1)
   .map((el) => el.className || el.id || el.tagName)"""
 
+ONE_LINE_HEADER = """() => [...document.querySelectorAll(
+    '.top .brand, .top nav a, .count, .who > *')]
+  .filter((el) => el.offsetParent !== null
+                  && (el.getBoundingClientRect().height > 36
+                      || el.getBoundingClientRect().right > window.innerWidth))
+  .map((el) => el.textContent)"""
+
 
 @pytest.fixture
 def gw(tmp_path: Path) -> Iterator[GatewayServer]:
@@ -156,7 +163,18 @@ def test_urgency_order_counters_title_and_names(gw: GatewayServer, page) -> None
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(300)
         assert page.evaluate(OVERFLOWING) == [], f"overflow at {width}x{height}"
+        assert page.evaluate(ONE_LINE_HEADER) == [], f"header wraps at {width}x{height}"
         page.screenshot(path=str(ARTIFACTS / f"officer_worklist_{width}x{height}.png"))
+
+    # The English switch keeps the header on one line even at 1024x768.
+    page.click("button.lang-switch >> nth=-1")
+    page.wait_for_selector("#count-pending:left-of(#who)")
+    assert page.title() == "(2) Officers' console"
+    assert page.evaluate(OVERFLOWING) == [], "overflow in English at 1024x768"
+    # Nothing in the header wraps onto a second line or runs past the edge.
+    assert page.evaluate(ONE_LINE_HEADER) == []
+    page.screenshot(path=str(ARTIFACTS / "officer_worklist_en_1024x768.png"))
+    page.click("button.lang-switch >> nth=-1")
 
     # The device board: the box by compound and number, its devices by name, never "vm".
     page.click("a.tab[data-tab=board]")
@@ -223,7 +241,12 @@ def test_lockout_message_and_next_after_login(gw: GatewayServer, page) -> None: 
     page.click("#login-form button[type=submit]")
     minutes = -(-int(gw.settings.login_window_seconds) // 60)
     page.wait_for_selector(f"#login-error:has-text('尝试次数过多，请 {minutes} 分钟后再试')")
-    page.screenshot(path=str(ARTIFACTS / "officer_login_throttled.png"))
+    for width, height in SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        box = page.locator("#login-form").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height
+        page.screenshot(path=str(ARTIFACTS / f"officer_login_throttled_{width}x{height}.png"))
 
     # Another officer on a fresh PC: logs in and lands where the link was going.
     gw.add_user("li.na", "officer", precinct_id="p1")

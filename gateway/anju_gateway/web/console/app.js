@@ -234,7 +234,11 @@ async function renderDetail(id) {
 // One history line; what raised the alert is named (北门), not its id.
 function historyLine(a, e) {
   const raisedBy = `${a.source_kind}:${a.source_id}`;
-  const actor = e.actor === raisedBy ? sourceLabel(a) : e.actor;
+  let actor = e.actor;
+  if (actor === raisedBy) actor = sourceLabel(a);
+  else if (actor === "system") actor = t("system");
+  // A guard at the gate acts as compound:user; the compound is named.
+  else if (actor.startsWith(`${a.compound_id}:`)) actor = `${a.compound_name || a.compound_id} ${actor.slice(a.compound_id.length + 1)}`;
   const note = e.action === "received"
     ? [a.compound_name || a.compound_id, a.zone_name || a.zone, label("handler_names", a.handler || "police")].filter(Boolean).join(" · ")
     : e.note;
