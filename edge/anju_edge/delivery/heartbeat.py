@@ -7,6 +7,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -23,6 +24,12 @@ logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
 
 THERMAL = Path("/sys/class/thermal/thermal_zone0/temp")
+# The names of the config ride on the first beat and then hourly, not on every 30 s beat: they
+# change only with the config (and a restart), and the uplink's background bytes are budgeted.
+NAMES_EVERY_S = 3600.0
+# The name fields left out of a beat that carries no names: such a beat is byte for byte what
+# boxes sent before names existed, so a gateway not yet upgraded still takes it.
+WITHOUT_NAMES: dict[str, Any] = {"compound_name": True, "devices": {"__all__": {"name", "zones"}}}
 
 
 def cpu_temp_c() -> float | None:
@@ -73,6 +80,7 @@ class HeartbeatSender(GatewayWorker):
         self.detector_fps = detector_fps
         self.started = time.monotonic()
         self.sent = 0
+        self.names_sent_at: float | None = None  # monotonic; None: not yet since the start
         # Called after each delivered heartbeat: proof the gateway is back, so the uplink
         # need not sit out its backoff.
         self.on_reachable: list[Callable[[], None]] = []
@@ -100,15 +108,18 @@ class HeartbeatSender(GatewayWorker):
         if token is None:
             _ratelog.warning("hb-token", "no device token yet: heartbeats wait for enrolment")
             return False
+        now = time.monotonic()
+        with_names = self.names_sent_at is None or now - self.names_sent_at >= NAMES_EVERY_S
+        beat = self.build()
+        body = beat.model_dump_json() if with_names else beat.model_dump_json(exclude=WITHOUT_NAMES)
         try:
-            resp = client.post(
-                "/api/v1/edge/heartbeat",
-                content=self.build().model_dump_json(),
-                headers=bearer(token),
-            )
+            resp = client.post("/api/v1/edge/heartbeat", content=body, headers=bearer(token))
         except httpx.HTTPError as exc:
             _ratelog.warning("hb-net", "heartbeat not delivered: %s", type(exc).__name__)
             return False
+        if with_names and resp.status_code in (204, 422):
+            # 422: a gateway older than names refuses them; plain beats until the next hour.
+            self.names_sent_at = now
         if resp.status_code != 204:
             _ratelog.warning(
                 f"hb-{resp.status_code}",

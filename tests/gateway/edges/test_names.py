@@ -193,3 +193,36 @@ def test_the_edge_sends_the_names_of_its_config(tmp_path: Path) -> None:
         ("back-gate", "", {}),
         ("perimeter-east", "东侧围墙", {"east-fence": "东墙内侧"}),
     ]
+
+
+def test_names_ride_on_the_first_beat_then_hourly(gw: GatewayServer, tmp_path: Path) -> None:
+    from anju_edge.delivery import heartbeat
+    from anju_edge.delivery.enrol import write_token
+    from anju_edge.delivery.outbox import Outbox
+    from anju_edge.devices import DeviceRegistry
+
+    config = edge_config(tmp_path / "edge", 1883, gw.url, name="安居示范小区")  # gate g1: 北门
+    config.data_dir.mkdir(parents=True)
+    token = enrol(gw.db, code=gw.enrol_code("c1"), hostname="pi", now=utcnow()).token
+    write_token(config.token_path(), token)
+    sender = heartbeat.HeartbeatSender(
+        config, Outbox(config.data_dir / "outbox.db", 1 << 20), DeviceRegistry(config), lambda: 0.0
+    )
+    bodies: list[dict] = []  # type: ignore[type-arg]
+
+    def keep(request: httpx.Request) -> None:
+        bodies.append(json.loads(request.content))
+
+    with httpx.Client(base_url=gw.url, event_hooks={"request": [keep]}) as client:
+        assert sender.send_once(client) and sender.send_once(client)
+        assert sender.names_sent_at is not None
+        sender.names_sent_at -= heartbeat.NAMES_EVERY_S  # an hour later
+        assert sender.send_once(client)
+    first, second, later = bodies
+    assert first["compound_name"] == "安居示范小区" and first["devices"][0]["name"] == "北门"
+    # In between: the beat as boxes sent it before names (an old gateway still takes it).
+    assert "compound_name" not in second
+    assert all("name" not in d and "zones" not in d for d in second["devices"])
+    assert later["compound_name"] == "安居示范小区"
+    [box] = gw.login("o1").get("/api/v1/edges").json()
+    assert box["compound_name"] == "安居示范小区"
