@@ -208,7 +208,7 @@ def test_a_critical_alert_is_impossible_to_miss(gw: GatewayServer, page) -> None
     assert "alarm" in (row.get_attribute("class") or "")
     toast = page.locator("#toast.critical")
     toast.wait_for()
-    assert "紧急 门被强行打开 · 安居示范小区 · 北门" in toast.inner_text()
+    assert "新警情：紧急 门被强行打开 · 安居示范小区 · 北门" in toast.inner_text()
     assert page.title() == "(2) 民警工作台"
     page.wait_for_timeout(6500)  # a plain notice would be gone by now; this one stays
     assert toast.is_visible()

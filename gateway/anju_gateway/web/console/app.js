@@ -309,7 +309,7 @@ function connectLive() {
     const a = await api(`/api/v1/alerts/${id}`);
     a._fresh = true; state.alerts.set(id, a);
     renderList(); beep();
-    toast(`${t("new_alert")}: ${label("severity", a.severity)} ${label("kind", a.kind)} · ${place(a)}`, id, a.severity === "critical");
+    toast(`${t("new_alert")}${t("colon")}${label("severity", a.severity)} ${label("kind", a.kind)} · ${place(a)}`, id, a.severity === "critical");
   });
   source.addEventListener("alert.updated", async (ev) => {
     const { id } = JSON.parse(ev.data);
@@ -323,7 +323,7 @@ function connectLive() {
     renderList();
     const a = state.alerts.get(d.id);
     if (["supervisor", "admin"].includes(state.user.role)) {
-      beep(); toast(`${t("escalated")}: ${a ? `${label("kind", a.kind)} · ${place(a)}` : label("severity", d.severity)}`, d.id);
+      beep(); toast(`${t("escalated")}${t("colon")}${a ? `${label("kind", a.kind)} · ${place(a)}` : label("severity", d.severity)}`, d.id);
     }
   });
   source.addEventListener("edge.status", () => { if (boardVisible()) loadBoard(); });
