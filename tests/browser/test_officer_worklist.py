@@ -76,11 +76,19 @@ def named_box(gw: GatewayServer) -> httpx.Client:
     return box
 
 
-def post_alert(box: httpx.Client, severity: str, kind: str = "intrusion") -> str:
-    alert_id = str(ULID())
+def post_alert(box: httpx.Client, severity: str, kind: str = "intrusion", count: int = 1) -> str:
+    """Posts ``count`` alerts in one batch; returns the last one's id."""
+    alerts = [new_alert(severity, kind) for _ in range(count)]
+    for start in range(0, count, 100):  # at most 100 a batch, as a box sends them
+        resp = box.post("/api/v1/edge/alerts", json={"v": 1, "alerts": alerts[start : start + 100]})
+        assert resp.status_code == 200, resp.text
+    return str(alerts[-1]["id"])
+
+
+def new_alert(severity: str, kind: str) -> dict[str, object]:
     camera = kind == "intrusion"
-    alert = {
-        "id": alert_id,
+    return {
+        "id": str(ULID()),
         "compound_id": "c1",
         "source_kind": "camera" if camera else "gate",
         "source_id": "perimeter-east" if camera else "north-gate",
@@ -91,9 +99,6 @@ def post_alert(box: httpx.Client, severity: str, kind: str = "intrusion") -> str
         "objects": [],
         "details": {},
     }
-    resp = box.post("/api/v1/edge/alerts", json={"v": 1, "alerts": [alert]})
-    assert resp.status_code == 200, resp.text
-    return alert_id
 
 
 def received(gw: GatewayServer, ago: timedelta, box: httpx.Client, severity: str) -> str:
@@ -188,6 +193,18 @@ def test_urgency_order_counters_title_and_names(gw: GatewayServer, page) -> None
         page.wait_for_timeout(200)
         assert page.evaluate(OVERFLOWING) == [], f"board overflow at {width}x{height}"
         page.screenshot(path=str(ARTIFACTS / f"officer_board_{width}x{height}.png"))
+
+
+def test_an_old_breached_alert_heads_the_list_past_200_newer(gw: GatewayServer, page) -> None:  # type: ignore[no-untyped-def]
+    box = named_box(gw)
+    breached = received(gw, timedelta(minutes=10), box, "normal")
+    post_alert(box, "low", count=200)  # 200 newer ones
+    log_in(page, gw)
+    page.wait_for_function("() => document.querySelectorAll('li.alert').length === 201")
+    assert page.locator("li.alert").first.get_attribute("data-id") == breached
+    assert page.inner_text("#count-breached") == "1"
+    assert page.inner_text("#count-pending") == "201"
+    assert page.title() == "(201) 民警工作台"
 
 
 def test_a_critical_alert_is_impossible_to_miss(gw: GatewayServer, page) -> None:  # type: ignore[no-untyped-def]

@@ -124,9 +124,19 @@ function filterParams() {
   params.set("limit", "200");
   return params;
 }
+// The newest 200, and every open alert however old: an old breached alert must head the list
+// and count in the header even when 200 newer ones came after it.
+const OPEN_STATES = ["new", "acknowledged", "dispatched"];
 async function loadAlerts() {
-  const data = await api("/api/v1/alerts?" + filterParams());
-  state.alerts = new Map(data.alerts.map((a) => [a.id, a]));
+  const queries = [filterParams()];
+  if (!$("#filters").elements.state.value) {
+    for (const st of OPEN_STATES) {
+      const params = filterParams(); params.set("state", st); params.set("limit", "500");
+      queries.push(params);
+    }
+  }
+  const pages = await Promise.all(queries.map((q) => api("/api/v1/alerts?" + q)));
+  state.alerts = new Map(pages.flatMap((p) => p.alerts).map((a) => [a.id, a]));
   renderList();
 }
 $("#filters").addEventListener("change", loadAlerts);
