@@ -132,8 +132,9 @@ def test_officer_handles_a_live_alert(gateway, page) -> None:  # type: ignore[no
     # The device board, from the box's real heartbeat through GET /api/v1/edges.
     send_heartbeat(box)
     page.click("a.tab[data-tab=board]")
-    board = page.locator("#edges tr", has_text="c1 · 边缘盒 1")  # by compound, not hostname
+    board = page.locator("#edges tr", has_text="边缘盒 1")  # by compound and number
     board.wait_for()
+    assert board.locator("td.compound").inner_text() == "c1"  # not by hostname
     text = board.inner_text()
     # This heartbeat names no device (as a box older than names sends): ids are all there is.
     assert "在线" in text and "门禁 north-gate · 在线" in text and "摄像机 cam-east · 离线" in text

@@ -15,11 +15,13 @@ from ulid import ULID
 from anju_contracts import DeviceHealth, Heartbeat, format_ts
 from anju_gateway.clock import ManualClock
 from anju_gateway.edges.enrolment import enrol
+from anju_gateway.edges.supervision import check_edges
 from tests.support.browser import ARTIFACTS
 from tests.support.servers import GatewayServer
 
 pytestmark = pytest.mark.browser
 
+LAST_SEEN = datetime(2026, 12, 2, 23, 0, 5, tzinfo=UTC)  # 12/03 07:00:05 in Shanghai
 SIZES = [(1440, 900), (1366, 768), (1024, 768)]
 # Every element of the list, header, detail and board whose content is wider than its box.
 OVERFLOWING = """() => [...document.querySelectorAll(
@@ -34,6 +36,17 @@ ONE_LINE_HEADER = """() => [...document.querySelectorAll(
                   && (el.getBoundingClientRect().height > 36
                       || el.getBoundingClientRect().right > window.innerWidth))
   .map((el) => el.textContent)"""
+
+# Board headers, state pills, box names and times on one line (their height: one line).
+WRAPPED_BOARD = """() => [...document.querySelectorAll(
+    'thead th, #edges .state, #edges td.compound, #edges td.box, #edges td.when')]
+  .filter((el) => el.offsetParent !== null && el.getRangeClientRects === undefined
+                  && [...el.getClientRects()].length > 0
+                  && (() => { const r = document.createRange(); r.selectNodeContents(el);
+                              const tops = new Set([...r.getClientRects()]
+                                .map((q) => Math.round(q.top)));
+                              return tops.size > (el.matches('td.box') ? 2 : 1); })())
+  .map((el) => el.textContent.trim())"""
 
 
 @pytest.fixture
@@ -62,11 +75,13 @@ def named_box(gw: GatewayServer) -> httpx.Client:
         software_version="0.2.0",
         queue_depth=0,
         devices=[
-            DeviceHealth(kind="gate", id="north-gate", state="online", name="北门"),
+            DeviceHealth(
+                kind="gate", id="north-gate", state="online", name="北门", last_seen=LAST_SEEN
+            ),
             DeviceHealth(
                 kind="camera",
                 id="perimeter-east",
-                state="online",
+                state="offline",
                 name="东侧围墙",
                 zones={"east-fence": "东墙内侧"},
             ),
@@ -183,16 +198,25 @@ def test_urgency_order_counters_title_and_names(gw: GatewayServer, page) -> None
 
     # The device board: the box by compound and number, its devices by name, never "vm".
     page.click("a.tab[data-tab=board]")
-    board = page.locator("#edges tr", has_text="安居示范小区 · 边缘盒 1")
+    board = page.locator("#edges tr", has_text="边缘盒 1")
     board.wait_for()
+    assert board.locator("td.compound").inner_text() == "安居示范小区"
     text = board.inner_text()
-    assert "门禁 北门 · 在线" in text and "摄像机 东侧围墙 · 在线" in text
+    assert "门禁 北门 · 在线 · 12/03 07:00:05" in text and "摄像机 东侧围墙 · 离线" in text
     assert "vm" not in text and "north-gate" not in text
+    assert "设备 2 · 离线设备 1" in page.inner_text("#board-summary")
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(200)
         assert page.evaluate(OVERFLOWING) == [], f"board overflow at {width}x{height}"
+        assert page.evaluate(WRAPPED_BOARD) == [], f"board cells wrap at {width}x{height}"
         page.screenshot(path=str(ARTIFACTS / f"officer_board_{width}x{height}.png"))
+
+    # The box falls silent: its devices' states are as of its last beat, and say so.
+    check_edges(gw.db, gw.app.state.hub, gw.settings, datetime.now(UTC) + timedelta(minutes=5))
+    page.wait_for_selector("#edges tr.down .dev.stale")
+    assert "门禁 北门 · 在线 · 状态未更新" in board.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "officer_board_box_offline.png"))
 
 
 def test_an_old_breached_alert_heads_the_list_past_200_newer(gw: GatewayServer, page) -> None:  # type: ignore[no-untyped-def]

@@ -177,7 +177,7 @@ function renderList() {
       <div class="line1"><span class="badge sev-${a.severity}">${esc(label("severity", a.severity))}</span>
         <strong>${esc(label("kind", a.kind))}</strong><span class="state st-${a.state}">${esc(label("state", a.state))}</span></div>
       <div class="line2"><span class="place">${esc(place(a))}</span>
-        <time>${fmtTime(a.received_at || a.ts)}</time></div>
+        <time>${fmtTime(a.ts)}</time></div>
       <div class="sla lvl-${sla.level}">${esc(sla.text)}</div></li>`;
   }).join("");
   renderCounters();
@@ -349,6 +349,13 @@ function lostText(e) {
     .filter(([, n]) => n > 0).map(([key, n]) => `<span class="loss">${t(key)} ${n}</span>`);
   return parts.length ? parts.join(" ") : `<span class="muted">0</span>`;
 }
+// A device by name with its state and when its box last heard from it; while the box is offline
+// the state is as of its last heartbeat, so it is marked stale (状态未更新).
+function deviceChip(d, boxOnline) {
+  const seen = d.last_seen ? ` · <time>${fmtTime(d.last_seen)}</time>` : "";
+  const stale = boxOnline ? "" : ` · ${t("stale")}`;
+  return `<span class="dev ${esc(d.state)} ${boxOnline ? "" : "stale"}">${esc(label("dev_kind", d.kind))} ${esc(d.name || d.id)} · ${esc(label("dev_state", d.state))}${stale}${seen}</span>`;
+}
 async function loadBoard() {
   let edges;
   try { edges = await api("/api/v1/edges"); }
@@ -356,15 +363,17 @@ async function loadBoard() {
   $("#board-error").textContent = "";
   $("#board-empty").hidden = edges.length > 0;
   const down = edges.filter((e) => !e.online).length;
-  $("#board-summary").textContent = `${t("boxes")} ${edges.length} · ${t("online")} ${edges.length - down} · ${t("offline")} ${down} · ${t("updated")} ${fmtTime(new Date().toISOString())}`;
+  const devices = edges.flatMap((e) => e.devices || []);
+  const devicesDown = devices.filter((d) => d.state !== "online").length;
+  $("#board-summary").textContent = `${t("boxes")} ${edges.length} · ${t("online")} ${edges.length - down} · ${t("offline")} ${down} · ${t("devices")} ${devices.length} · ${t("devices_down")} ${devicesDown} · ${t("updated")} ${fmtTime(new Date().toISOString())}`;
   // Boxes by compound and number (边缘盒 2), never by hostname: two boxes called "vm" differ.
   $("#edges").innerHTML = edges.map((e) => `<tr class="${e.online ? "" : "down"}" data-edge="${esc(e.id)}">
-    <td>${esc(e.compound_name || e.compound_id)}</td><td class="box">${esc(e.compound_name || e.compound_id)} · ${t("edge")} ${e.number}<div class="muted small">${esc(e.software_version || "")}</div></td>
+    <td class="compound">${esc(e.compound_name || e.compound_id)}</td><td class="box">${t("edge")} ${e.number}<div class="muted small">${esc(e.software_version || "")}</div></td>
     <td><span class="state ${e.online ? "st-resolved" : "st-new"}">${e.online ? t("online") : t("offline")}</span></td>
-    <td>${e.last_heartbeat_at ? fmtTime(e.last_heartbeat_at) : t("never")}</td>
+    <td class="when">${e.last_heartbeat_at ? fmtTime(e.last_heartbeat_at) : t("never")}</td>
     <td>${e.queue_depth ?? ""}${e.oldest_unsent_age_s ? ` <span class="muted small">(${Math.round(e.oldest_unsent_age_s)} s)</span>` : ""}</td>
     <td class="lost">${lostText(e)}</td>
-    <td>${(e.devices || []).map((d) => `<span class="dev ${esc(d.state)}" title="${esc(label("dev_state", d.state))}">${esc(label("dev_kind", d.kind))} ${esc(d.name || d.id)} · ${esc(label("dev_state", d.state))}</span>`).join(" ")}</td></tr>`).join("");
+    <td class="devs">${(e.devices || []).map((d) => deviceChip(d, e.online)).join(" ")}</td></tr>`).join("");
 }
 setInterval(() => { if (state.user && boardVisible()) loadBoard(); }, BOARD_POLL_MS);
 document.querySelectorAll("a.tab").forEach((a) => a.addEventListener("click", (ev) => {
