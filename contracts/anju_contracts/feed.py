@@ -35,6 +35,13 @@ class AlertSummary(WireModel):
     ts: str = Field(description="When it happened, UTC with milliseconds and Z.")
     source_id: str = Field(description="Camera, gate or edge id.")
     zone: str | None = Field(description="Camera zone, or null.")
+    compound_name: str | None = Field(
+        default=None, description="The compound's name (from its box's config), or null."
+    )
+    source_name: str | None = Field(
+        default=None, description="The gate's or camera's name, e.g. 北门, or null."
+    )
+    zone_name: str | None = Field(default=None, description="The zone's name, or null.")
 
 
 class AlertUpdated(WireModel):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
 
 from anju_contracts.common import Ident, UtcTime, Versioned, WireModel
 from anju_contracts.status import DeviceState
+
+# What an installer called a compound, gate, camera or zone (edge config `name`); empty: none.
+DisplayName = Annotated[str, StringConstraints(max_length=64)]
 
 
 class DeviceHealth(WireModel):
@@ -13,10 +18,19 @@ class DeviceHealth(WireModel):
     id: Ident
     state: DeviceState
     last_seen: UtcTime | None = None
+    name: DisplayName = Field(default="", description="Display name, e.g. 北门; empty: none.")
+    zones: dict[Ident, DisplayName] = Field(
+        default_factory=dict,
+        max_length=64,
+        description="A camera's zones: zone id -> display name, e.g. east-fence -> 东墙内侧.",
+    )
 
 
 class Heartbeat(Versioned):
     compound_id: Ident
+    compound_name: DisplayName = Field(
+        default="", description="The compound's display name from the box's config."
+    )
     ts: UtcTime
     uptime_s: float = Field(ge=0)
     software_version: str = Field(max_length=32)

@@ -7,12 +7,13 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from anju_common import __version__
 from anju_common.ratelog import RateLimitedLog
-from anju_contracts import Heartbeat, utcnow
+from anju_contracts import DeviceHealth, Heartbeat, utcnow
 from anju_edge.config import EdgeConfig
 from anju_edge.delivery.enrol import read_token
 from anju_edge.delivery.link import GatewayWorker, bearer
@@ -23,6 +24,12 @@ logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
 
 THERMAL = Path("/sys/class/thermal/thermal_zone0/temp")
+# The names of the config ride on the first beat and then hourly, not on every 30 s beat: they
+# change only with the config (and a restart), and the uplink's background bytes are budgeted.
+NAMES_EVERY_S = 3600.0
+# The name fields left out of a beat that carries no names: such a beat is byte for byte what
+# boxes sent before names existed, so a gateway not yet upgraded still takes it.
+WITHOUT_NAMES: dict[str, Any] = {"compound_name": True, "devices": {"__all__": {"name", "zones"}}}
 
 
 def cpu_temp_c() -> float | None:
@@ -31,6 +38,23 @@ def cpu_temp_c() -> float | None:
         return round(int(THERMAL.read_text().strip()) / 1000.0, 1)
     except (OSError, ValueError):
         return None
+
+
+def named(config: EdgeConfig, devices: list[DeviceHealth]) -> list[DeviceHealth]:
+    """The devices with the names the installer gave them (and a camera's zones) in the config,
+    so the gateway's screens say 北门 · 东墙内侧 rather than ids."""
+    gates = {g.id: g.name for g in config.gates}
+    cameras = {c.id: c for c in config.cameras}
+    out = []
+    for device in devices:
+        if device.kind == "gate" and gates.get(device.id):
+            device = device.model_copy(update={"name": gates[device.id]})
+        elif device.kind == "camera" and device.id in cameras:
+            camera = cameras[device.id]
+            zones = {z.id: z.name for z in camera.zones if z.name}
+            device = device.model_copy(update={"name": camera.name, "zones": zones})
+        out.append(device)
+    return out
 
 
 class HeartbeatSender(GatewayWorker):
@@ -56,6 +80,7 @@ class HeartbeatSender(GatewayWorker):
         self.detector_fps = detector_fps
         self.started = time.monotonic()
         self.sent = 0
+        self.names_sent_at: float | None = None  # monotonic; None: not yet since the start
         # Called after each delivered heartbeat: proof the gateway is back, so the uplink
         # need not sit out its backoff.
         self.on_reachable: list[Callable[[], None]] = []
@@ -64,6 +89,7 @@ class HeartbeatSender(GatewayWorker):
         age = self.outbox.oldest_age_s()
         return Heartbeat(
             compound_id=self.config.compound_id,
+            compound_name=self.config.name,
             ts=utcnow(),
             uptime_s=round(time.monotonic() - self.started, 1),
             software_version=__version__,
@@ -71,7 +97,7 @@ class HeartbeatSender(GatewayWorker):
             oldest_unsent_age_s=round(age, 1) if age is not None else None,
             shed_total=self.outbox.shed_total(),
             dead_letters_total=self.outbox.dead_letters_total(),
-            devices=self.devices.health(),
+            devices=named(self.config, self.devices.health()),
             detector_fps=round(self.detector_fps(), 2),
             disk_free_bytes=shutil.disk_usage(self.config.data_dir).free,
             cpu_temp_c=cpu_temp_c(),
@@ -82,15 +108,18 @@ class HeartbeatSender(GatewayWorker):
         if token is None:
             _ratelog.warning("hb-token", "no device token yet: heartbeats wait for enrolment")
             return False
+        now = time.monotonic()
+        with_names = self.names_sent_at is None or now - self.names_sent_at >= NAMES_EVERY_S
+        beat = self.build()
+        body = beat.model_dump_json() if with_names else beat.model_dump_json(exclude=WITHOUT_NAMES)
         try:
-            resp = client.post(
-                "/api/v1/edge/heartbeat",
-                content=self.build().model_dump_json(),
-                headers=bearer(token),
-            )
+            resp = client.post("/api/v1/edge/heartbeat", content=body, headers=bearer(token))
         except httpx.HTTPError as exc:
             _ratelog.warning("hb-net", "heartbeat not delivered: %s", type(exc).__name__)
             return False
+        if with_names and resp.status_code in (204, 422):
+            # 422: a gateway older than names refuses them; plain beats until the next hour.
+            self.names_sent_at = now
         if resp.status_code != 204:
             _ratelog.warning(
                 f"hb-{resp.status_code}",

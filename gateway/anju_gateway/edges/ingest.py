@@ -24,6 +24,7 @@ from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store.alerts import NewAlert, held_by_other_compounds, insert_alerts
 from anju_gateway.store.edges import Edge, touch_edge
+from anju_gateway.store.names import name_alerts
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
@@ -105,8 +106,8 @@ def ingest_batch(
         )
     fresh = set(stored)
     stored_set = fresh | taken
-    for row in rows:
-        if row.id in fresh:
+    if fresh:
+        for row in name_alerts(db.conn(), [r for r in rows if r.id in fresh]):
             publish(hub, summary(row))
     receipts = [
         AlertReceipt(

@@ -27,6 +27,7 @@ from anju_gateway.store.heartbeats import (
     record,
     silent_since,
 )
+from anju_gateway.store.names import name_alerts, record_names
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ def receive_heartbeat(
             received_at=stamp,
             heartbeat_json=beat.model_dump_json(),
         )
+        record_names(conn, beat=beat, now=stamp)
+        lost = name_alerts(conn, lost)
         if came_back:
             note = "心跳恢复 heartbeats returned"
             add_event(
@@ -137,6 +140,7 @@ def check_edges(
                 conn, edge_id=silent.edge_id, compound_id=silent.compound_id, alert_id=alert.id
             )
             raised.append(alert)
+        raised = name_alerts(conn, raised)
     for alert in raised:
         edge_id = alert.edge_id or ""
         logger.warning("edge %s silent since before %s: alert %s", edge_id, cutoff, alert.id)

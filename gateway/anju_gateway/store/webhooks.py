@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlite_utils import Database as SUDatabase
@@ -16,6 +16,7 @@ from sqlite_utils.migrations import Migrations
 
 from anju_contracts.common import Strict
 from anju_contracts.webhook import WebhookAlert
+from anju_gateway.store.names import name_alerts
 
 migrations = Migrations("gateway.webhooks")
 
@@ -153,7 +154,9 @@ def new_alerts(conn: sqlite3.Connection, *, limit: int) -> tuple[int, list[Queue
         "WHERE a.rowid > ? ORDER BY a.rowid LIMIT ?",
         (last, limit),
     ).fetchall()
-    return last, [_queued(r) for r in rows]
+    queued = [_queued(r) for r in rows]
+    named = name_alerts(conn, [q.alert for q in queued])
+    return last, [replace(q, alert=a) for q, a in zip(queued, named, strict=True)]
 
 
 def has_new_alerts(conn: sqlite3.Connection) -> bool:

@@ -92,7 +92,11 @@ def test_real_edge_reports_its_devices(tmp_path: Path, broker, gateway) -> None:
     from anju_sim.devices import SimGate
 
     cfg = edge_config(
-        tmp_path / "edge", broker.port, gateway.url, gateway={"url": gateway.url, "heartbeat_s": 1}
+        tmp_path / "edge",
+        broker.port,
+        gateway.url,
+        gateway={"url": gateway.url, "heartbeat_s": 1},
+        name="安居示范小区",
     )
     write_token(
         cfg.token_path(),
@@ -115,6 +119,8 @@ def test_real_edge_reports_its_devices(tmp_path: Path, broker, gateway) -> None:
         [row] = wait_until(online_gate, timeout=10, message="a heartbeat with the gate online")
         assert row["online"] is True and row["software_version"] == "0.1.0"
         assert row["devices"][0]["id"] == "g1" and row["disk_free_bytes"] > 0
+        # The names of its config travelled with the beat (names, not ids, on every screen).
+        assert row["devices"][0]["name"] == "北门" and row["compound_name"] == "安居示范小区"
     finally:
         service.stop()
         gate.stop()

@@ -12,6 +12,7 @@ from anju_gateway.alerts.sla import outcomes
 from anju_gateway.api.deps import ClockDep, DbDep, UserScope
 from anju_gateway.api.schemas import AlertDetail, AlertList
 from anju_gateway.store.alerts import AlertQuery, StoredAlert, get_alert, get_snapshot, query_alerts
+from anju_gateway.store.names import name_alerts
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
@@ -55,7 +56,7 @@ def list_alerts(
             limit=limit,
         ),
     )
-    views = rows
+    views = name_alerts(db.conn(), rows)
     return AlertList(alerts=views, next_before=views[-1].id if len(views) == limit else None)
 
 
@@ -69,7 +70,7 @@ def _visible(db: DbDep, scope: UserScope, alert_id: str) -> StoredAlert:
 
 @router.get("/{alert_id}", response_model=AlertDetail)
 def read_alert(alert_id: str, db: DbDep, scope: UserScope, clock: ClockDep) -> AlertDetail:
-    alert = _visible(db, scope, alert_id)
+    alert = name_alerts(db.conn(), [_visible(db, scope, alert_id)])[0]
     return AlertDetail(**alert.model_dump(), sla=outcomes(alert, clock.now()))
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
+from pydantic import Field
 
 from anju_contracts import Heartbeat, Strict
 from anju_gateway.api.deps import ClockDep, CurrentEdge, DbDep, HubDep, SettingsDep, UserScope
 from anju_gateway.edges.supervision import receive_heartbeat
 from anju_gateway.metrics import REJECTED
-from anju_gateway.store.heartbeats import list_health
+from anju_gateway.store.heartbeats import EdgeHealth, list_health
+from anju_gateway.store.names import names_of
 
 router = APIRouter(prefix="/api/v1", tags=["edge health"])
 
@@ -18,6 +20,10 @@ router = APIRouter(prefix="/api/v1", tags=["edge health"])
 class EdgeView(Strict):
     id: str
     compound_id: str
+    compound_name: str | None = Field(description="The compound's name, or null.")
+    number: int = Field(
+        description="The box's place among its compound's boxes by enrolment, from 1 (边缘盒 1)."
+    )
     hostname: str
     enrolled_at: str
     online: bool
@@ -32,6 +38,17 @@ class EdgeView(Strict):
     software_version: str | None
     offline_alert_id: str | None
     devices: list[dict[str, Any]]
+
+
+def box_numbers(boxes: list[EdgeHealth]) -> dict[str, int]:
+    """Edge id -> its number within its compound, in enrolment order: boxes are named
+    安居示范小区 · 边缘盒 2, never by hostname (two boxes called "vm" are told apart)."""
+    seen: dict[str, int] = {}
+    numbers = {}
+    for h in sorted(boxes, key=lambda h: (h.enrolled_at, h.edge_id)):
+        seen[h.compound_id] = seen.get(h.compound_id, 0) + 1
+        numbers[h.edge_id] = seen[h.compound_id]
+    return numbers
 
 
 @router.post("/edge/heartbeat", status_code=status.HTTP_204_NO_CONTENT)
@@ -57,13 +74,18 @@ def edges(db: DbDep, scope: UserScope) -> list[EdgeView]:
     """Every enrolled box the caller may see: online state, last beat, backlog, devices."""
     if not scope.sees_alerts:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="your role sees no edge boxes")
+    boxes = list_health(db.conn(), compound_ids=scope.compound_ids)
+    names = names_of(db.conn(), (h.compound_id for h in boxes))
+    numbers = box_numbers(boxes)
     out = []
-    for h in list_health(db.conn(), compound_ids=scope.compound_ids):
+    for h in boxes:
         beat = h.heartbeat
         out.append(
             EdgeView(
                 id=h.edge_id,
                 compound_id=h.compound_id,
+                compound_name=names[h.compound_id].compound if h.compound_id in names else None,
+                number=numbers[h.edge_id],
                 hostname=h.hostname,
                 enrolled_at=h.enrolled_at,
                 online=h.online,

@@ -7,6 +7,7 @@ const state = {
   alerts: new Map(),      // id -> alert view
   selected: null,
   source: null,
+  sound: localStorage.getItem("anju.sound") === "on",  // off until the officer turns it on
 };
 const $ = (sel) => document.querySelector(sel);
 const t = (key) => I18N[state.lang][key] ?? key;
@@ -21,6 +22,18 @@ function fmtTime(iso) {
 function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
+// Names, not ids: what the installer called the compound, gate, camera and zone. An id shows
+// only for a thing nobody named yet (a box older than names in heartbeats).
+function sourceName(a) {
+  if (a.source_name) return a.source_name;
+  return a.source_kind === "edge" ? t("edge") : a.source_id;
+}
+function placeParts(a) {
+  return [a.compound_name || a.compound_id, sourceName(a), a.zone_name || a.zone].filter(Boolean);
+}
+const place = (a) => placeParts(a).join(" · ");
+// 门禁 北门, 摄像机 东侧围墙, 边缘盒 (a box names itself).
+const sourceLabel = (a) => (a.source_kind === "edge" ? "" : label("dev_kind", a.source_kind) + " ") + sourceName(a);
 async function api(path, opts = {}) {
   const resp = await fetch(path, { credentials: "same-origin", headers: { "Content-Type": "application/json" }, ...opts });
   if (resp.status === 401) { showLogin(); throw new Error("login required"); }
@@ -34,6 +47,7 @@ function applyLang() {
   document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
   document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
   document.querySelectorAll(".lang-switch").forEach((b) => { b.textContent = state.lang === "zh" ? "English" : "中文"; });
+  renderSound();
   if (state.user) $("#who").textContent = `${state.user.display_name || state.user.username} (${label("role", state.user.role)})`;
   fillFilterOptions();
   renderList();
@@ -60,10 +74,25 @@ $("#login-form").addEventListener("submit", async (ev) => {
   const form = new FormData(ev.target);
   const resp = await fetch("/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ username: form.get("username"), password: form.get("password") }) });
+  if (resp.status === 429) {
+    // Throttled: say for how long (Retry-After, seconds), not "wrong password".
+    const seconds = Number(resp.headers.get("Retry-After")) || 60;
+    $("#login-error").textContent = t("too_many").replace("{n}", Math.max(1, Math.ceil(seconds / 60)));
+    return;
+  }
   if (!resp.ok) { $("#login-error").textContent = t("wrong_login"); return; }
   $("#login-error").textContent = "";
+  const next = nextPath();
+  if (next) { location.assign(next); return; }
   start();
 });
+// Where the officer was going before the login (a report page sends ?next=/reports/daily):
+// a path of this gateway only, never another site.
+function nextPath() {
+  const next = new URLSearchParams(location.search).get("next");
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return null;
+  return next === "/" ? null : next;
+}
 $("#logout").addEventListener("click", async () => {
   await fetch("/api/v1/auth/logout", { method: "POST" });
   showLogin();
@@ -95,9 +124,19 @@ function filterParams() {
   params.set("limit", "200");
   return params;
 }
+// The newest 200, and every open alert however old: an old breached alert must head the list
+// and count in the header even when 200 newer ones came after it.
+const OPEN_STATES = ["new", "acknowledged", "dispatched"];
 async function loadAlerts() {
-  const data = await api("/api/v1/alerts?" + filterParams());
-  state.alerts = new Map(data.alerts.map((a) => [a.id, a]));
+  const queries = [filterParams()];
+  if (!$("#filters").elements.state.value) {
+    for (const st of OPEN_STATES) {
+      const params = filterParams(); params.set("state", st); params.set("limit", "500");
+      queries.push(params);
+    }
+  }
+  const pages = await Promise.all(queries.map((q) => api("/api/v1/alerts?" + q)));
+  state.alerts = new Map(pages.flatMap((p) => p.alerts).map((a) => [a.id, a]));
   renderList();
 }
 $("#filters").addEventListener("change", loadAlerts);
@@ -106,35 +145,42 @@ function matchesFilters(a) {
   for (const el of $("#filters").elements) if (el.value && a[el.name] !== el.value) return false;
   return true;
 }
+// The running police clock as text, and its level: ok, near (amber) or breached (red).
 function slaText(a) {
-  const x = a.extra || {};
-  const now = Date.now();
-  if (a.state === "new" && x.ack_due_at) return countdown(t("ack_in"), x.ack_due_at, x.ack_breached_at, now);
-  if (["acknowledged", "dispatched"].includes(a.state) && x.close_due_at) return countdown(t("close_in"), x.close_due_at, x.close_breached_at, now);
-  return { text: "", late: false };
-}
-function countdown(prefix, due, breached, now) {
-  const left = Math.round((new Date(due).getTime() - now) / 1000);
-  if (breached || left < 0) return { text: `${t("breached")} ${hms(-left)}`, late: true };
-  return { text: `${prefix} ${hms(left)}`, late: false };
+  const u = urgency(a, Date.now());
+  if (!u.clock) return { text: "", level: "none" };
+  const left = Math.round(u.left);
+  if (u.level === "breached") return { text: `${t("breached")} ${hms(-left)}`, level: "breached" };
+  return { text: `${t(u.clock.kind === "ack" ? "ack_in" : "close_in")} ${hms(left)}`, level: u.level };
 }
 function hms(s) {
   s = Math.max(0, s); const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
   return (h ? h + ":" : "") + String(m).padStart(h ? 2 : 1, "0") + ":" + String(sec).padStart(2, "0");
 }
+function renderCounters() {
+  const c = counters([...state.alerts.values()], Date.now());
+  $("#count-pending").textContent = c.pending;
+  $("#count-near").textContent = c.near;
+  $("#count-breached").textContent = c.breached;
+  $("#counters").classList.toggle("alarm", c.breached > 0);
+  // The tab title says how many wait, so a duty officer on another tab sees it too.
+  document.title = (c.pending ? `(${c.pending}) ` : "") + t("console");
+}
 function renderList() {
   const list = $("#alerts"); if (!list) return;
-  const rows = [...state.alerts.values()].filter(matchesFilters).sort((a, b) => (a.id < b.id ? 1 : -1));
+  const rows = [...state.alerts.values()].filter(matchesFilters).sort(byUrgency(Date.now()));
   $("#empty").hidden = rows.length > 0;
   list.innerHTML = rows.map((a) => {
     const sla = slaText(a);
-    return `<li class="alert sev-${a.severity} ${a.id === state.selected ? "selected" : ""} ${a._fresh ? "fresh" : ""}" data-id="${a.id}" data-state="${a.state}">
+    const alarm = a._fresh && a.severity === "critical" ? "alarm" : "";
+    return `<li class="alert sev-${a.severity} ${a.id === state.selected ? "selected" : ""} ${a._fresh ? "fresh" : ""} ${alarm}" data-id="${a.id}" data-state="${a.state}" data-urgency="${sla.level}">
       <div class="line1"><span class="badge sev-${a.severity}">${esc(label("severity", a.severity))}</span>
         <strong>${esc(label("kind", a.kind))}</strong><span class="state st-${a.state}">${esc(label("state", a.state))}</span></div>
-      <div class="line2"><span>${esc(a.compound_id)} · ${esc(a.source_id)}${a.zone ? " · " + esc(a.zone) : ""}</span>
+      <div class="line2"><span class="place">${esc(place(a))}</span>
         <time>${fmtTime(a.ts)}</time></div>
-      <div class="sla ${sla.late ? "late" : ""}">${esc(sla.text)}</div></li>`;
+      <div class="sla lvl-${sla.level}">${esc(sla.text)}</div></li>`;
   }).join("");
+  renderCounters();
 }
 $("#alerts").addEventListener("click", (ev) => {
   const li = ev.target.closest("li.alert"); if (li) select(li.dataset.id);
@@ -169,14 +215,14 @@ async function renderDetail(id) {
   $("#detail").innerHTML = `
     <h2><span class="badge sev-${a.severity}">${esc(label("severity", a.severity))}</span> ${esc(label("kind", a.kind))}
       <span class="state st-${a.state}" id="detail-state">${esc(label("state", a.state))}</span></h2>
-    <div class="sla big ${sla.late ? "late" : ""}" id="detail-sla">${esc(sla.text)}</div>
+    <div class="sla big lvl-${sla.level}" id="detail-sla">${esc(sla.text)}</div>
     <div class="cols">
       <figure>${a.has_snapshot ? `<img id="snapshot" alt="${t("snapshot")}" src="/api/v1/alerts/${a.id}/snapshot.jpg">` : `<div class="noshot">${t("snapshot")}: ${t("none")}</div>`}</figure>
       <dl>
         <dt>${t("time")}</dt><dd>${fmtTime(a.ts)}</dd>
-        <dt>${t("compound")}</dt><dd>${esc(a.compound_id)}</dd>
-        <dt>${t("source")}</dt><dd>${esc(a.source_kind)} ${esc(a.source_id)}</dd>
-        <dt>${t("zone")}</dt><dd>${esc(a.zone || t("none"))}</dd>
+        <dt>${t("compound")}</dt><dd id="detail-compound">${esc(a.compound_name || a.compound_id)}</dd>
+        <dt>${t("source")}</dt><dd id="detail-source">${esc(sourceLabel(a))}</dd>
+        <dt>${t("zone")}</dt><dd id="detail-zone">${esc(a.zone_name || a.zone || t("none"))}</dd>
         <dt>${t("handler")}</dt><dd>${esc(label("handler_names", a.handler || "police"))}</dd>
         <dt>${t("owner")}</dt><dd>${esc(x.owner || x.property_owner || t("none"))}</dd>
         <dt>${t("objects")}</dt><dd>${objects}</dd>
@@ -192,9 +238,22 @@ async function renderDetail(id) {
       <p class="error" id="act-error"></p>
     </form>
     <h3>${t("history")}</h3>
-    <ol class="history">${events.map((e) => `<li><time>${fmtTime(e.at)}</time> <b>${esc(e.actor)}</b> ${esc(t(e.action) || e.action)}
-      ${e.to_state ? "→ " + esc(label("state", e.to_state)) : ""} ${e.note ? "· " + esc(e.note) : ""}</li>`).join("")}</ol>`;
+    <ol class="history">${events.map((e) => historyLine(a, e)).join("")}</ol>`;
   $("#act").addEventListener("click", onAction);
+}
+// One history line; what raised the alert is named (北门), not its id.
+function historyLine(a, e) {
+  const raisedBy = `${a.source_kind}:${a.source_id}`;
+  let actor = e.actor;
+  if (actor === raisedBy) actor = sourceLabel(a);
+  else if (actor === "system") actor = t("system");
+  // A guard at the gate acts as compound:user; the compound is named.
+  else if (actor.startsWith(`${a.compound_id}:`)) actor = `${a.compound_name || a.compound_id} ${actor.slice(a.compound_id.length + 1)}`;
+  const note = e.action === "received"
+    ? [a.compound_name || a.compound_id, a.zone_name || a.zone, label("handler_names", a.handler || "police")].filter(Boolean).join(" · ")
+    : e.note;
+  return `<li><time>${fmtTime(e.at)}</time> <b>${esc(actor)}</b> ${esc(t(e.action) || e.action)}
+    ${e.to_state && e.action !== "received" ? "→ " + esc(label("state", e.to_state)) : ""} ${note ? "· " + esc(note) : ""}</li>`;
 }
 async function onAction(ev) {
   const button = ev.target.closest("button[data-action]"); if (!button) return;
@@ -218,6 +277,7 @@ async function onAction(ev) {
 
 // ---- live feed ----
 function beep() {
+  if (!state.sound) return;  // off by default; the header toggle turns it on, per browser
   try {
     const ctx = new (window.AudioContext || window.webkitAudioContext)();
     const osc = ctx.createOscillator(); const gain = ctx.createGain();
@@ -225,10 +285,31 @@ function beep() {
     osc.connect(gain).connect(ctx.destination); osc.start(); osc.stop(ctx.currentTime + 0.25);
   } catch (e) { /* audio may be blocked until the user interacts; the highlight still shows */ }
 }
-function toast(text) {
-  const el = $("#toast"); el.textContent = text; el.hidden = false;
-  clearTimeout(toast.timer); toast.timer = setTimeout(() => { el.hidden = true; }, 6000);
+// A notice; a critical one stays (red, on top) until the officer opens the alert or closes it.
+function toast(text, alertId = null, critical = false) {
+  const el = $("#toast");
+  el.querySelector(".toast-text").textContent = text;
+  el.dataset.id = alertId || "";
+  el.classList.toggle("critical", critical);
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  if (!critical) toast.timer = setTimeout(() => { el.hidden = true; }, 6000);
 }
+$("#toast").addEventListener("click", (ev) => {
+  const el = $("#toast"); el.hidden = true;
+  if (!ev.target.closest(".toast-close") && el.dataset.id && state.alerts.has(el.dataset.id)) select(el.dataset.id);
+});
+function renderSound() {
+  const b = $("#sound"); if (!b) return;
+  b.textContent = t(state.sound ? "sound_on" : "sound_off");
+  b.setAttribute("aria-pressed", String(state.sound));
+}
+$("#sound").addEventListener("click", () => {
+  state.sound = !state.sound;
+  localStorage.setItem("anju.sound", state.sound ? "on" : "off");
+  renderSound();
+  beep();  // the click lets the browser play sound from now on, and proves it works
+});
 function connectLive() {
   const source = new EventSource("/api/v1/live");
   state.source = source;
@@ -238,7 +319,7 @@ function connectLive() {
     const a = await api(`/api/v1/alerts/${id}`);
     a._fresh = true; state.alerts.set(id, a);
     renderList(); beep();
-    toast(`${t("new_alert")}: ${label("kind", a.kind)} · ${a.compound_id}`);
+    toast(`${t("new_alert")}${t("colon")}${label("severity", a.severity)} ${label("kind", a.kind)} · ${place(a)}`, id, a.severity === "critical");
   });
   source.addEventListener("alert.updated", async (ev) => {
     const { id } = JSON.parse(ev.data);
@@ -250,7 +331,10 @@ function connectLive() {
     const d = JSON.parse(ev.data);
     if (state.alerts.has(d.id)) state.alerts.set(d.id, await api(`/api/v1/alerts/${d.id}`));
     renderList();
-    if (["supervisor", "admin"].includes(state.user.role)) { beep(); toast(`${t("escalated")}: ${d.id}`); }
+    const a = state.alerts.get(d.id);
+    if (["supervisor", "admin"].includes(state.user.role)) {
+      beep(); toast(`${t("escalated")}${t("colon")}${a ? `${label("kind", a.kind)} · ${place(a)}` : label("severity", d.severity)}`, d.id);
+    }
   });
   source.addEventListener("edge.status", () => { if (boardVisible()) loadBoard(); });
   source.onerror = () => { $("#live-dot").classList.remove("on"); };
@@ -265,6 +349,13 @@ function lostText(e) {
     .filter(([, n]) => n > 0).map(([key, n]) => `<span class="loss">${t(key)} ${n}</span>`);
   return parts.length ? parts.join(" ") : `<span class="muted">0</span>`;
 }
+// A device by name with its state and when its box last heard from it; while the box is offline
+// the state is as of its last heartbeat, so it is marked stale (状态未更新).
+function deviceChip(d, boxOnline) {
+  const seen = d.last_seen ? ` · <time>${fmtTime(d.last_seen)}</time>` : "";
+  const stale = boxOnline ? "" : ` · ${t("stale")}`;
+  return `<span class="dev ${esc(d.state)} ${boxOnline ? "" : "stale"}">${esc(label("dev_kind", d.kind))} ${esc(d.name || d.id)} · ${esc(label("dev_state", d.state))}${stale}${seen}</span>`;
+}
 async function loadBoard() {
   let edges;
   try { edges = await api("/api/v1/edges"); }
@@ -272,14 +363,17 @@ async function loadBoard() {
   $("#board-error").textContent = "";
   $("#board-empty").hidden = edges.length > 0;
   const down = edges.filter((e) => !e.online).length;
-  $("#board-summary").textContent = `${t("boxes")} ${edges.length} · ${t("online")} ${edges.length - down} · ${t("offline")} ${down} · ${t("updated")} ${fmtTime(new Date().toISOString())}`;
+  const devices = edges.flatMap((e) => e.devices || []);
+  const devicesDown = devices.filter((d) => d.state !== "online").length;
+  $("#board-summary").textContent = `${t("boxes")} ${edges.length} · ${t("online")} ${edges.length - down} · ${t("offline")} ${down} · ${t("devices")} ${devices.length} · ${t("devices_down")} ${devicesDown} · ${t("updated")} ${fmtTime(new Date().toISOString())}`;
+  // Boxes by compound and number (边缘盒 2), never by hostname: two boxes called "vm" differ.
   $("#edges").innerHTML = edges.map((e) => `<tr class="${e.online ? "" : "down"}" data-edge="${esc(e.id)}">
-    <td>${esc(e.compound_id)}</td><td>${esc(e.hostname || e.id)}<div class="muted small">${esc(e.software_version || "")}</div></td>
+    <td class="compound">${esc(e.compound_name || e.compound_id)}</td><td class="box">${t("edge")} ${e.number}<div class="muted small">${esc(e.software_version || "")}</div></td>
     <td><span class="state ${e.online ? "st-resolved" : "st-new"}">${e.online ? t("online") : t("offline")}</span></td>
-    <td>${e.last_heartbeat_at ? fmtTime(e.last_heartbeat_at) : t("never")}</td>
+    <td class="when">${e.last_heartbeat_at ? fmtTime(e.last_heartbeat_at) : t("never")}</td>
     <td>${e.queue_depth ?? ""}${e.oldest_unsent_age_s ? ` <span class="muted small">(${Math.round(e.oldest_unsent_age_s)} s)</span>` : ""}</td>
     <td class="lost">${lostText(e)}</td>
-    <td>${(e.devices || []).map((d) => `<span class="dev ${esc(d.state)}" title="${esc(label("dev_state", d.state))}">${esc(label("dev_kind", d.kind))} ${esc(d.id)} · ${esc(label("dev_state", d.state))}</span>`).join(" ")}</td></tr>`).join("");
+    <td class="devs">${(e.devices || []).map((d) => deviceChip(d, e.online)).join(" ")}</td></tr>`).join("");
 }
 setInterval(() => { if (state.user && boardVisible()) loadBoard(); }, BOARD_POLL_MS);
 document.querySelectorAll("a.tab").forEach((a) => a.addEventListener("click", (ev) => {
@@ -302,7 +396,7 @@ async function start() {
 setInterval(() => {
   renderList();
   const a = state.selected && state.alerts.get(state.selected);
-  if (a && $("#detail-sla")) { const s = slaText(a); $("#detail-sla").textContent = s.text; $("#detail-sla").classList.toggle("late", s.late); }
+  if (a && $("#detail-sla")) { const s = slaText(a); $("#detail-sla").textContent = s.text; $("#detail-sla").className = `sla big lvl-${s.level}`; }
 }, 1000);
 applyLang();
 start();
