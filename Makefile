@@ -143,11 +143,12 @@ test: test-deps setup browser gstreamer ansible-venv
 	$(PY) -m pytest
 
 # The screenshots in docs/img/ are the browser tests' own (Debian's chromium, at 1024x768,
-# 1366x768 and 1440x900): this runs them and copies every one named <screen>-<W>x<H>.png.
+# 1366x768 and 1440x900): this runs them and copies every one named <screen>-<W>x<H>.png
+# (or <screen>_<W>x<H>.png).
 screenshots: test-deps setup browser
 	$(PY) -m pytest -q -m browser tests/browser
 	mkdir -p docs/img
-	cp test-artifacts/*-[0-9]*x[0-9]*.png docs/img/
+	cp test-artifacts/*[-_][0-9]*x[0-9]*.png docs/img/
 	@echo "docs/img/ now holds the screenshots of this run; commit the ones that changed"
 
 # The API fuzzer with many more cases per route than `make test` runs (ANJU_FUZZ_EXAMPLES=12).
