@@ -42,5 +42,10 @@ class Heartbeat(Versioned):
     )
     devices: list[DeviceHealth] = Field(default_factory=list, max_length=512)
     detector_fps: float = Field(default=0.0, ge=0)
+    storage_failing: bool = Field(
+        default=False,
+        description="The box cannot write to its disk (full or failing): gate events wait and "
+        "are retried, nothing is dropped, but nothing new is raised until it can write again.",
+    )
     disk_free_bytes: int | None = Field(default=None, ge=0)
     cpu_temp_c: float | None = None

@@ -109,7 +109,11 @@ class EdgeService:
             self.components.append(self.sources)
         pipeline = self.pipeline
         self.heartbeat = HeartbeatSender(
-            config, self.outbox, self.devices, lambda: pipeline.fps if pipeline else 0.0
+            config,
+            self.outbox,
+            self.devices,
+            lambda: pipeline.fps if pipeline else 0.0,
+            storage_failing=lambda: self.gate.storage_failing,
         )
         self.components.append(self.heartbeat)
         # A delivered heartbeat or sync proves the gateway is back: the uplink stops waiting.

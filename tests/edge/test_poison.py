@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
@@ -150,6 +151,16 @@ def test_a_full_disk_holds_events_back_and_loses_none(
         publisher.publish(TOPIC, body(seq), qos=1).wait_for_publish(5)
     wait_until(lambda: edge.gate.retrying == 5, timeout=5, message="5 events waiting")
     assert metric("anju_edge_storage_failing") == 1
+    # The officers see it on the device board, from the box's next heartbeat.
+    gateway.add_user("adm", "admin")
+    admin = gateway.login("adm")
+
+    def board_says() -> bool:
+        return bool(admin.get("/api/v1/edges").json()[0]["storage_failing"])
+
+    with httpx.Client(base_url=gateway.url) as link:
+        assert edge.heartbeat.send_once(link)
+        assert board_says()
     time.sleep(2.5)  # several rounds of backoff: more than MAX_ATTEMPTS failures each
     assert not raised.at and not edge.outbox.dead_messages()
     assert metric("anju_edge_gate_events_retrying") == 5
@@ -158,6 +169,9 @@ def test_a_full_disk_holds_events_back_and_loses_none(
     wait_until(lambda: edge.gate.retrying == 0, timeout=5, message="nothing waiting")
     assert metric("anju_edge_storage_failing") == 0
     assert not edge.outbox.dead_messages()
+    with httpx.Client(base_url=gateway.url) as link:
+        assert edge.heartbeat.send_once(link)
+        assert not board_says()
 
 
 def test_a_locked_event_does_not_hold_up_the_others(

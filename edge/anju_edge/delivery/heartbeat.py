@@ -64,6 +64,7 @@ class HeartbeatSender(GatewayWorker):
         outbox: Outbox,
         devices: DeviceRegistry,
         detector_fps: Callable[[], float],
+        storage_failing: Callable[[], bool] = lambda: False,
     ) -> None:
         link = config.gateway
         super().__init__(
@@ -78,6 +79,7 @@ class HeartbeatSender(GatewayWorker):
         self.outbox = outbox
         self.devices = devices
         self.detector_fps = detector_fps
+        self.storage_failing = storage_failing
         self.started = time.monotonic()
         self.sent = 0
         self.names_sent_at: float | None = None  # monotonic; None: not yet since the start
@@ -101,6 +103,7 @@ class HeartbeatSender(GatewayWorker):
             detector_fps=round(self.detector_fps(), 2),
             disk_free_bytes=shutil.disk_usage(self.config.data_dir).free,
             cpu_temp_c=cpu_temp_c(),
+            storage_failing=self.storage_failing(),
         )
 
     def send_once(self, client: httpx.Client) -> bool:
@@ -111,7 +114,11 @@ class HeartbeatSender(GatewayWorker):
         now = time.monotonic()
         with_names = self.names_sent_at is None or now - self.names_sent_at >= NAMES_EVERY_S
         beat = self.build()
-        body = beat.model_dump_json() if with_names else beat.model_dump_json(exclude=WITHOUT_NAMES)
+        exclude: dict[str, Any] = {} if with_names else dict(WITHOUT_NAMES)
+        if not beat.storage_failing:
+            # Sent only when true: a healthy beat stays what gateways before the flag accept.
+            exclude["storage_failing"] = True
+        body = beat.model_dump_json(exclude=exclude)
         try:
             resp = client.post("/api/v1/edge/heartbeat", content=body, headers=bearer(token))
         except httpx.HTTPError as exc:

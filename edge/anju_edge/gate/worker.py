@@ -94,6 +94,7 @@ class GateWorker:
         self.clock = clock
         self.dead_letter = dead_letter
         self.listeners: list[Callable[[GateEventIn], None]] = []
+        self.storage_failing = False  # the last commit failed (disk full or failing)
         self._retries: list[_Pending] = []
         self._order = itertools.count()
         self._drafts: list[AlertDraft] = []  # supervision drafts whose commit failed
@@ -147,6 +148,7 @@ class GateWorker:
     def _failed(self, pending: _Pending, exc: Exception) -> None:
         gate = pending.item.gate_id
         if is_transient(exc) or pending.dead_error is not None:
+            self.storage_failing = True
             STORAGE_FAILING.set(1)
             if pending.backoff is None:
                 pending.backoff = Backoff(TRANSIENT_INITIAL_S, TRANSIENT_MAX_S)
@@ -210,6 +212,7 @@ class GateWorker:
                 self.raise_alert(draft)
             except Exception as exc:
                 if is_transient(exc):
+                    self.storage_failing = True
                     STORAGE_FAILING.set(1)
                     self._drafts.append(draft)  # next period
                 else:
@@ -228,6 +231,7 @@ class GateWorker:
             if self.raise_alert(draft) is not None:
                 ALERT_LATENCY.observe(time.monotonic() - item.arrived)
         if drafts:
+            self.storage_failing = False
             STORAGE_FAILING.set(0)
         # Committed (or nothing to raise): now the broker may forget the event. If raising
         # failed, the exception skips this and the event is tried again (see _failed).

@@ -32,6 +32,9 @@ class EdgeView(Strict):
     oldest_unsent_age_s: float | None
     shed_total: int | None
     dead_letters_total: int | None
+    storage_failing: bool = Field(
+        description="The box's last heartbeat said it cannot write to its disk."
+    )
     detector_fps: float | None
     disk_free_bytes: int | None
     cpu_temp_c: float | None
@@ -94,6 +97,7 @@ def edges(db: DbDep, scope: UserScope) -> list[EdgeView]:
                 oldest_unsent_age_s=beat.get("oldest_unsent_age_s"),
                 shed_total=beat.get("shed_total"),
                 dead_letters_total=beat.get("dead_letters_total"),
+                storage_failing=bool(beat.get("storage_failing", False)),
                 detector_fps=beat.get("detector_fps"),
                 disk_free_bytes=beat.get("disk_free_bytes"),
                 cpu_temp_c=beat.get("cpu_temp_c"),

@@ -347,6 +347,7 @@ const boardVisible = () => !$("#board-tab").hidden;
 function lostText(e) {
   const parts = [["shed", e.shed_total], ["dead_letters", e.dead_letters_total]]
     .filter(([, n]) => n > 0).map(([key, n]) => `<span class="loss">${t(key)} ${n}</span>`);
+  if (e.storage_failing) parts.unshift(`<span class="loss">${t("storage_failing")}</span>`);
   return parts.length ? parts.join(" ") : `<span class="muted">0</span>`;
 }
 // A device by name with its state and when its box last heard from it; while the box is offline
