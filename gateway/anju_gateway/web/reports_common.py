@@ -9,19 +9,23 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+# The officers' console's words (web/console/i18n.js), so a report says what the list says.
 KIND_LABELS = {
-    "intrusion": "区域入侵 Intrusion",
-    "loitering": "徘徊 Loitering",
-    "fire_lane": "占用消防通道 Fire lane",
-    "ebike_indoor": "电动车入户 E-bike indoors",
+    "intrusion": "周界入侵 Intrusion",
+    "loitering": "可疑徘徊 Loitering",
+    "fire_lane": "占用消防通道 Fire lane blocked",
+    "ebike_indoor": "电动车进楼 E-bike indoors",
     "crowd": "人员聚集 Crowd",
-    "watchlist": "布控命中 Watchlist",
-    "door_forced": "强行开门 Door forced",
+    "watchlist": "布控命中 Watchlist hit",
+    "door_forced": "门被强行打开 Door forced",
     "door_held_open": "门长时间未关 Door held open",
-    "tamper": "设备防拆 Tamper",
+    "tamper": "设备被破坏 Tamper",
     "device_offline": "设备离线 Device offline",
     "camera_frozen": "画面冻结 Camera frozen",
-    "edge_offline": "边缘盒离线 Edge offline",
+    "edge_offline": "边缘盒离线 Edge box offline",
+    "clock_skew": "设备时钟偏差 Device clock off",
+    "never_seen": "设备未报上线 Device never online",
+    "data_loss": "边缘盒丢失数据 Edge box lost data",
 }
 SEVERITY_LABELS = {
     "critical": "紧急 Critical",
@@ -30,10 +34,10 @@ SEVERITY_LABELS = {
     "low": "低 Low",
 }
 STATE_LABELS = {
-    "new": "新警情 New",
-    "acknowledged": "已接警 Acknowledged",
+    "new": "待签收 New",
+    "acknowledged": "已签收 Acknowledged",
     "dispatched": "已派警 Dispatched",
-    "resolved": "已处置 Resolved",
+    "resolved": "已办结 Resolved",
     "false_alarm": "误报 False alarm",
 }
 

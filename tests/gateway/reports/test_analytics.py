@@ -110,10 +110,10 @@ def test_heatmap_svg(gw: GatewayServer) -> None:
         if r.get("class") == "cell"
     }
     assert len(cells) == 2 * 24
-    assert cells[("幸福里 · 强行开门", 0)] == 1
-    assert cells[("幸福里 · 强行开门", 9)] == 2
-    assert cells[("幸福里 · 强行开门", 21)] == 1
-    assert cells[("幸福里 · 区域入侵", 21)] == 1 and cells[("幸福里 · 区域入侵", 23)] == 1
+    assert cells[("幸福里 · 门被强行打开", 0)] == 1
+    assert cells[("幸福里 · 门被强行打开", 9)] == 2
+    assert cells[("幸福里 · 门被强行打开", 21)] == 1
+    assert cells[("幸福里 · 周界入侵", 21)] == 1 and cells[("幸福里 · 周界入侵", 23)] == 1
     assert sum(cells.values()) == 6
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "警情时段分布 Alerts by hour of day" in texts
@@ -125,7 +125,7 @@ def test_heatmap_svg(gw: GatewayServer) -> None:
         params={"from": "2026-12-01", "to": "2026-12-31", "by": "kind", "kind": "intrusion"},
     )
     rows = {r.get("data-row") for r in ET.fromstring(by_kind.content).iter(f"{SVG}rect")}
-    assert rows == {None, "区域入侵"}  # the background rect has no row
+    assert rows == {None, "周界入侵"}  # the background rect has no row
 
 
 def test_trend_svg_and_csv(gw: GatewayServer) -> None:

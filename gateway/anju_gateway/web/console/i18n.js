@@ -27,7 +27,7 @@ const I18N = {
             tamper: "设备被破坏", device_offline: "设备离线", camera_frozen: "画面冻结", edge_offline: "边缘盒离线",
             clock_skew: "设备时钟偏差", never_seen: "设备未报上线", data_loss: "边缘盒丢失数据" },
     state: { new: "待签收", acknowledged: "已签收", dispatched: "已派警", resolved: "已办结", false_alarm: "误报" },
-    severity: { critical: "紧急", high: "重要", normal: "一般", low: "提示" },
+    severity: { critical: "紧急", high: "高", normal: "一般", low: "低" },
     res: { handled: "已处置", apprehended: "已抓获", referred: "已移交", no_finding: "到场未发现",
            false_detection: "误识别", resident: "住户/工作人员", device_fault: "设备故障", test: "测试" },
   },
