@@ -108,7 +108,7 @@ def test_officer_handles_a_live_alert(gateway, page) -> None:  # type: ignore[no
     page.wait_for_function(
         "() => document.querySelector('#snapshot')?.naturalWidth === 640"
     )  # the annotated snapshot loaded
-    assert "person 91%" in page.inner_text("#detail dl")
+    assert "人 91%" in page.inner_text("#detail dl")  # the object in words
     page.screenshot(path=str(ARTIFACTS / "officer_console_new_alert.png"))
     page.fill("#act input[name=note]", "已通知保安")
     page.click("#act button[data-action=acknowledge]")

@@ -195,6 +195,24 @@ async function select(id) {
 }
 const RES_RESOLVE = ["handled", "apprehended", "referred", "no_finding"];
 const RES_FALSE = ["false_detection", "resident", "device_fault", "test"];
+// An alert's details as labelled fields in words (人数 7, 最多允许 4, 停留 21 秒), never the raw keys;
+// internal ones (the gate's sequence number, the tracker's id) are left out.
+const DETAIL_HIDDEN = new Set(["seq", "track_id"]);
+const DETAIL_TIMES = new Set(["device_ts", "box_ts", "last_seen", "last_heartbeat", "enrolled_at"]);
+const DETAIL_SECONDS = new Set(["held_seconds", "dwell_s", "frozen_s", "offline_s", "skew_s", "silent_s"]);
+const DETAIL_WORDS = { event_type: "event_type", direction: "direction", label: "object", device_kind: "dev_kind",
+                       state: "dev_state", watchlist_kind: "watchlist_kind", counter: "counter" };
+function detailValue(key, value) {
+  if (value === null || value === "") return t("none");
+  if (DETAIL_TIMES.has(key)) return fmtTime(value);
+  if (DETAIL_SECONDS.has(key)) return `${value} ${t("seconds")}`;
+  if (DETAIL_WORDS[key]) return label(DETAIL_WORDS[key], String(value));
+  return String(value);
+}
+function detailRows(details) {
+  return Object.entries(details).filter(([k]) => !DETAIL_HIDDEN.has(k))
+    .map(([k, v]) => `<dt>${esc(label("detail", k))}</dt><dd>${esc(detailValue(k, v))}</dd>`).join("");
+}
 async function renderDetail(id) {
   const a = state.alerts.get(id); if (!a) return;
   const events = await api(`/api/v1/alerts/${id}/events`);
@@ -210,8 +228,8 @@ async function renderDetail(id) {
   if (canAct && ["new", "acknowledged", "dispatched"].includes(a.state)) buttons.push(["false_alarm", ""]);
   if (canReopen && ["resolved", "false_alarm"].includes(a.state)) buttons.push(["reopen", ""]);
   const sla = slaText(a);
-  const details = Object.entries(a.details || {}).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("");
-  const objects = (a.objects || []).map((o) => `${esc(o.label)} ${Math.round(o.score * 100)}%`).join(", ") || t("none");
+  const details = detailRows(a.details || {});
+  const objects = (a.objects || []).map((o) => `${esc(label("object", o.label))} ${Math.round(o.score * 100)}%`).join(", ") || t("none");
   $("#detail").innerHTML = `
     <h2><span class="badge sev-${a.severity}">${esc(label("severity", a.severity))}</span> ${esc(label("kind", a.kind))}
       <span class="state st-${a.state}" id="detail-state">${esc(label("state", a.state))}</span></h2>
@@ -239,6 +257,7 @@ async function renderDetail(id) {
     </form>
     <h3>${t("history")}</h3>
     <ol class="history">${events.map((e) => historyLine(a, e)).join("")}</ol>`;
+  $("#detail").dataset.id = id;  // which alert the pane shows (tests wait for it)
   $("#act").addEventListener("click", onAction);
 }
 // One history line; what raised the alert is named (北门), not its id.
