@@ -11,7 +11,11 @@ Rules (docs/reports.md):
   alert ``property_clearance_hours`` (``ANJU_GATEWAY_SLA_PROPERTY_CLOSE_HOURS``);
 - acknowledge minutes are the police's (``acknowledged_at``); a guard's acknowledgement of a
   property alert counts in its own median; no duration is ever below 0;
-- overdue = not closed and past the deadline at report time, or closed after the deadline.
+- overdue = not closed and past the deadline at report time, or closed after the deadline;
+- the share closed in time counts only alerts that are *due*: closed, or past their deadline.
+  An open alert whose 24 h have not run out yet is 未到期 (``not_yet_due``), neither in time
+  nor overdue, so a report of today so far is not dragged down by this morning's alerts;
+- ``ack_breached`` counts the alerts whose police acknowledge clock ran out (escalated).
 The rows come from :func:`anju_gateway.store.reporting.report_rows`.
 """
 
@@ -61,8 +65,10 @@ class DailyReport(Strict):
     closed: int
     open: int
     closed_in_time: int
+    not_yet_due: int
     share_closed_in_time: float | None
     overdue_count: int
+    ack_breached: int
     median_ack_minutes: float | None
     median_property_ack_minutes: float | None
     median_close_minutes: float | None
@@ -83,8 +89,9 @@ def day_window(day: date, tz: str) -> tuple[datetime, datetime]:
 
 
 def default_day(now: datetime, tz: str) -> date:
-    """Yesterday in local time: the morning meeting walks through the previous day."""
-    return now.astimezone(ZoneInfo(tz)).date() - timedelta(days=1)
+    """Today so far, in local time (what the list shows); yesterday, for the morning meeting,
+    is one click away on the page (``?date=``)."""
+    return now.astimezone(ZoneInfo(tz)).date()
 
 
 def _parse(ts: str | None) -> datetime | None:
@@ -113,6 +120,7 @@ class Judged:
     in_time: bool
     late_by: timedelta | None
     reason: str  # "" (not overdue), "open" or "closed_late"
+    due: bool  # closed, or past its deadline: counted in the share closed in time
 
 
 def judge(
@@ -140,6 +148,7 @@ def judge(
         in_time=closed_at is not None and closed_at <= deadline,
         late_by=late_by,
         reason=reason,
+        due=closed_at is not None or now > deadline,
     )
 
 
@@ -173,6 +182,8 @@ def alert_line(j: Judged) -> dict[str, Any]:
         else round(j.property_ack_minutes, 1),
         "close_minutes": None if j.close_minutes is None else round(j.close_minutes, 1),
         "closed_in_time": j.in_time,
+        "not_yet_due": not j.due,
+        "ack_breached": j.row.ack_breached_at is not None,
         "overdue": j.reason,
     }
 
@@ -232,6 +243,7 @@ def build_daily_report(
     total = len(judged)
     closed = sum(1 for j in judged if j.close_minutes is not None)
     in_time = sum(1 for j in judged if j.in_time)
+    due = sum(1 for j in judged if j.due)
     return DailyReport(
         date=day.isoformat(),
         timezone=tz,
@@ -244,8 +256,10 @@ def build_daily_report(
         closed=closed,
         open=total - closed,
         closed_in_time=in_time,
-        share_closed_in_time=round(in_time / total, 4) if total else None,
+        not_yet_due=total - due,
+        share_closed_in_time=round(in_time / due, 4) if due else None,
         overdue_count=len(overdue),
+        ack_breached=sum(1 for j in judged if j.row.ack_breached_at is not None),
         median_ack_minutes=_median([j.ack_minutes for j in judged if j.ack_minutes is not None]),
         median_property_ack_minutes=_median(
             [j.property_ack_minutes for j in judged if j.property_ack_minutes is not None]

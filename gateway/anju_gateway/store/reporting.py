@@ -56,6 +56,7 @@ class ReportRow(ReportAlert):
     handler: str
     property_acknowledged_at: str | None
     property_closed_at: str | None
+    ack_breached_at: str | None  # the police's acknowledge clock ran out (escalated)
 
 
 def report_rows(
@@ -68,7 +69,7 @@ def report_rows(
     sql = (
         f"SELECT a.id, a.compound_id, {_NAME}, a.kind, a.severity, a.state, a.ts, "
         f"a.received_at, a.owner, a.acknowledged_at, a.closed_at, a.resolution, a.handler, "
-        f"a.property_acknowledged_at, a.property_closed_at {where[0]} "
+        f"a.property_acknowledged_at, a.property_closed_at, a.ack_breached_at {where[0]} "
         "ORDER BY a.ts, a.id"
     )
     names = list(ReportRow.model_fields)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from anju_gateway.reports.daily import DailyReport, GroupCount
 from anju_gateway.web.reports_common import (
     SEVERITY_LABELS,
@@ -46,8 +49,10 @@ def render_daily(report: DailyReport, scope_label: str) -> str:
     cards = [
         ("警情总数 Alerts", str(r.total), ""),
         ("已销号 Closed", str(r.closed), ""),
-        ("24小时内销号率 Closed within 24 h", _pct(r.share_closed_in_time), ""),
+        ("24小时内销号率 Closed within 24 h (of those due)", _pct(r.share_closed_in_time), ""),
+        ("未到期 Not yet due", str(r.not_yet_due), ""),
         ("超时 Overdue", str(r.overdue_count), "bad" if r.overdue_count else "good"),
+        ("签收超时 Acknowledged late", str(r.ack_breached), "bad" if r.ack_breached else "good"),
         ("接警中位时长 Median to acknowledge", _minutes(r.median_ack_minutes), ""),
         ("销号中位时长 Median to close", _minutes(r.median_close_minutes), ""),
     ]
@@ -78,11 +83,17 @@ def render_daily(report: DailyReport, scope_label: str) -> str:
     else:
         overdue = "<p class='empty good'>无超时警情 Nothing overdue</p>"
     q = f"date={esc(r.date)}"
+    today_d = datetime.fromisoformat(r.generated_at).astimezone(ZoneInfo(tz)).date()
+    today, yesterday = today_d.isoformat(), (today_d - timedelta(days=1)).isoformat()
+    previous = (date.fromisoformat(r.date) - timedelta(days=1)).isoformat()
     body = f"""
 <h1>警情清零日报 Daily clearance report — {esc(r.date)}</h1>
 <p class="sub">范围 Scope: {esc(scope_label)} · 时区 Time zone: {esc(tz)} ·
 销号时限 Close within {r.clearance_hours:g} 小时 h ·
 生成 Generated {esc(local_time(r.generated_at, tz, "%Y-%m-%d %H:%M"))}</p>
+<p class="days"><a href="/reports/daily?date={esc(today)}">今天 Today</a>
+<a href="/reports/daily?date={esc(yesterday)}">昨天 Yesterday</a>
+<a href="/reports/daily?date={esc(previous)}">前一天 Day before {esc(r.date)}</a></p>
 <form class="controls" method="get" action="/reports/daily">
 <label>日期 Date <input type="date" name="date" value="{esc(r.date)}"></label>
 <button type="submit">查看 Show</button>

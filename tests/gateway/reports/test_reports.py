@@ -131,10 +131,13 @@ def test_numbers_for_the_day(gw: GatewayServer) -> None:
     assert [o["id"] for o in report["overdue"]] == ["A3", "A4", "A2"]  # longest over first
 
 
-def test_default_date_is_yesterday_and_scope(gw: GatewayServer) -> None:
+def test_default_date_is_today_so_far_and_scope(gw: GatewayServer) -> None:
     admin = gw.login("admin")
-    assert admin.get("/api/v1/reports/daily").json()["date"] == "2026-11-21"
-    assert admin.get("/api/v1/reports/daily").json()["total"] == 1  # A5
+    # Today so far, as the list shows it; yesterday one click away (the page links it).
+    assert admin.get("/api/v1/reports/daily").json()["date"] == "2026-11-22"
+    assert admin.get("/api/v1/reports/daily", params={"date": "2026-11-21"}).json()["total"] == 1
+    page = admin.get("/reports/daily").text
+    assert 'href="/reports/daily?date=2026-11-21">昨天 Yesterday' in page
     q = {"date": "2026-11-20"}
     off1 = gw.login("off1").get("/api/v1/reports/daily", params=q).json()
     assert off1["total"] == 4 and off1["share_closed_in_time"] == 0.25
@@ -249,3 +252,30 @@ def test_with_lifecycle_transitions(tmp_path: Path) -> None:
     assert [(o["id"], o["reason"], o["owner"], o["hours_over"]) for o in r["overdue"]] == [
         ("L2", "closed_late", "off1", 1.0)
     ]
+
+
+def test_today_so_far_counts_only_alerts_due_and_the_acknowledge_breaches(
+    gw: GatewayServer,
+) -> None:
+    # At 10:00 on the 22nd: one alert closed this morning, one still open (its 24 h run until
+    # tomorrow: 未到期), one open whose acknowledge clock ran out (escalated).
+    m = timedelta(minutes=1)
+    morning = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)  # 08:00 local
+    add_alert(gw, "T1", morning, state="resolved", owner="off1", ack_after=m, close_after=30 * m)
+    add_alert(gw, "T2", morning + 10 * m)
+    add_alert(gw, "T3", morning + 20 * m)
+    with gw.db.write() as conn:
+        conn.execute(
+            "UPDATE alerts SET ack_breached_at = ? WHERE id = 'T3'",
+            (format_ts(morning + 21 * m),),
+        )
+    report = gw.login("admin").get("/api/v1/reports/daily").json()
+    assert report["date"] == "2026-11-22" and report["total"] == 3
+    assert report["not_yet_due"] == 2 and report["overdue_count"] == 0
+    assert report["share_closed_in_time"] == 1.0  # of the one due, not 1 of 3
+    assert report["ack_breached"] == 1
+    lines = {a["id"]: a for a in report["alerts"]}
+    assert lines["T2"]["not_yet_due"] and not lines["T1"]["not_yet_due"]
+    assert lines["T3"]["ack_breached"] and not lines["T2"]["ack_breached"]
+    page = gw.login("admin").get("/reports/daily").text
+    assert "未到期 Not yet due" in page and "签收超时 Acknowledged late" in page
