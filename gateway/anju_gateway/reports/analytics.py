@@ -3,8 +3,9 @@
 All bucketing is in local time (``GatewaySettings.timezone``) by the alert's ``ts``.
 - month-over-month (环比): the month against the previous month;
 - year-over-year (同比): the month against the same month a year earlier;
-- for the month in progress both use the same number of days (month-to-date against the
-  first days of the other month), so a half month is not compared with a full one.
+- for the month in progress both use the same number of days (month-to-date, today included,
+  against the first days of the other month), so a half month is not compared with a full one,
+  and today's alerts count here as they do in the trend chart.
 A change is ``(current - base) / base``; None when the base is 0 (no meaningful ratio).
 """
 
@@ -151,9 +152,7 @@ def summary(
 ) -> Summary:
     first = month.replace(day=1)
     partial = first <= today < add_months(first, 1)
-    days = (today - first).days if partial else None
-    if days == 0:  # the 1st of the month: compare the first day as a whole
-        days = 1
+    days = (today - first).days + 1 if partial else None  # today included
     cur_w = _window(first, days)
     prev_w = _window(add_months(first, -1), days)
     year_w = _window(add_months(first, -12), days)

@@ -89,9 +89,10 @@ def test_month_over_month_and_year_over_year(gw: GatewayServer) -> None:
 def test_month_in_progress_compares_same_days(gw: GatewayServer) -> None:
     s = gw.login("off1").get("/api/v1/analytics/summary").json()  # default: this month
     assert s["month"] == "2027-01" and s["partial"] is True
-    assert s["current_window"] == ["2027-01-01", "2027-01-15"]
-    assert s["previous_window"] == ["2026-12-01", "2026-12-15"]
-    assert s["last_year_window"] == ["2026-01-01", "2026-01-15"]
+    # Month to date, today (the 15th) included, as the trend chart counts it.
+    assert s["current_window"] == ["2027-01-01", "2027-01-16"]
+    assert s["previous_window"] == ["2026-12-01", "2026-12-16"]
+    assert s["last_year_window"] == ["2026-01-01", "2026-01-16"]
     total = s["total"]
     assert (total["current"], total["previous_month"], total["last_year"]) == (1, 3, 1)
     assert (total["mom"], total["yoy"]) == (round(-2 / 3, 4), 0.0)

@@ -77,7 +77,7 @@ def build_query(
     scope = report_scope(user, db)
     tz = settings.timezone
     today = clock.now().astimezone(ZoneInfo(tz)).date()
-    last = to or today - timedelta(days=1)
+    last = to or today  # today so far, as the list and the month-to-date summary count it
     first = from_ or last - timedelta(days=29)
     if first > last or (last - first).days >= MAX_DAYS:
         REJECTED.labels(reason="bad_range").inc()
@@ -132,7 +132,7 @@ def trend(db: DbDep, q: Q) -> Response:
 
 def month_summary(db: DbDep, q: Query_, month: str | None) -> Summary:
     if month is None:
-        first = (q.today - timedelta(days=1)).replace(day=1)
+        first = q.today.replace(day=1)
     else:
         try:
             first = date.fromisoformat(f"{month}-01")
