@@ -28,6 +28,10 @@ def list_alerts(
     handler: Annotated[
         str | None, Query(pattern="^(police|property|both)$", description="分类处置")
     ] = None,
+    source_id: Annotated[
+        str | None, Query(max_length=64, description="One gate or camera (its id).")
+    ] = None,
+    zone: Annotated[str | None, Query(max_length=64, description="One zone (its id).")] = None,
     since: Annotated[
         AwareDatetime | None, Query(description="ISO-8601 with offset, e.g. 2026-11-23T00:00:00Z")
     ] = None,
@@ -50,6 +54,8 @@ def list_alerts(
             severity=severity,
             state=state,
             handler=handler,
+            source_id=source_id,
+            zone=zone,
             since=format_ts(since) if since else None,
             until=format_ts(until) if until else None,
             before_id=before,

@@ -140,6 +140,8 @@ class AlertQuery:
     severity: str | None = None
     state: str | None = None
     handler: str | None = None
+    source_id: str | None = None  # a gate or camera
+    zone: str | None = None
     since: str | None = None
     until: str | None = None
     before_id: str | None = None
@@ -160,6 +162,8 @@ def query_alerts(conn: sqlite3.Connection, q: AlertQuery) -> list[StoredAlert]:
         ("a.severity = ?", q.severity),
         ("a.state = ?", q.state),
         ("a.handler = ?", q.handler),
+        ("a.source_id = ?", q.source_id),
+        ("a.zone = ?", q.zone),
         ("a.ts >= ?", q.since),
         ("a.ts < ?", q.until),
         ("a.id < ?", q.before_id),

@@ -137,10 +137,29 @@ async function loadAlerts() {
   }
   const pages = await Promise.all(queries.map((q) => api("/api/v1/alerts?" + q)));
   state.alerts = new Map(pages.flatMap((p) => p.alerts).map((a) => [a.id, a]));
+  learnPlaces(state.alerts.values());
   renderList();
 }
 $("#filters").addEventListener("change", loadAlerts);
 
+// The gates, cameras and zones the officer has seen alerts from, by name, for the filters
+// (kept for the session, so choosing one does not empty the others' lists).
+const places = { source_id: new Map(), zone: new Map() };
+function learnPlaces(alerts) {
+  let grew = false;
+  for (const a of alerts) {
+    if (!places.source_id.has(a.source_id)) { places.source_id.set(a.source_id, sourceLabel(a)); grew = true; }
+    if (a.zone && !places.zone.has(a.zone)) { places.zone.set(a.zone, a.zone_name || a.zone); grew = true; }
+  }
+  if (!grew) return;
+  for (const name of ["source_id", "zone"]) {
+    const sel = $("#filters").elements[name]; const keep = sel.value;
+    sel.querySelectorAll("option:not([value=''])").forEach((o) => o.remove());
+    [...places[name]].sort((x, y) => x[1].localeCompare(y[1], "zh-CN"))
+      .forEach(([id, text]) => sel.add(new Option(text, id)));
+    sel.value = keep;
+  }
+}
 function matchesFilters(a) {
   for (const el of $("#filters").elements) if (el.value && a[el.name] !== el.value) return false;
   return true;
@@ -170,6 +189,12 @@ function renderList() {
   const list = $("#alerts"); if (!list) return;
   const rows = [...state.alerts.values()].filter(matchesFilters).sort(byUrgency(Date.now()));
   $("#empty").hidden = rows.length > 0;
+  if (state.selected && !rows.some((a) => a.id === state.selected)) {
+    // The detail follows the filter: an alert the filter hides is not left open beside it.
+    state.selected = null;
+    delete $("#detail").dataset.id;
+    $("#detail").innerHTML = `<p class="muted" data-i18n="pick">${t("pick")}</p>`;
+  }
   list.innerHTML = rows.map((a) => {
     const sla = slaText(a);
     const alarm = a._fresh && a.severity === "critical" ? "alarm" : "";
@@ -336,7 +361,7 @@ function connectLive() {
   source.addEventListener("alert.new", async (ev) => {
     const { id } = JSON.parse(ev.data);
     const a = await api(`/api/v1/alerts/${id}`);
-    a._fresh = true; state.alerts.set(id, a);
+    a._fresh = true; state.alerts.set(id, a); learnPlaces([a]);
     renderList(); beep();
     toast(`${t("new_alert")}${t("colon")}${label("severity", a.severity)} ${label("kind", a.kind)} · ${place(a)}`, id, a.severity === "critical");
   });
