@@ -2,6 +2,7 @@
 "use strict";
 
 const state = {
+  checked: new Set(),  // alerts ticked for bulk acknowledge
   lang: localStorage.getItem("anju.lang") || "zh",
   user: null,
   alerts: new Map(),      // id -> alert view
@@ -65,7 +66,7 @@ function showLogin() {
   if (state.source) { state.source.close(); state.source = null; }
   // A shared precinct PC: nothing of the last officer's (alerts, the one open, its snapshot
   // and notes) stays in the page for the next one.
-  state.user = null; state.alerts = new Map(); state.selected = null;
+  state.user = null; state.alerts = new Map(); state.selected = null; state.checked = new Set();
   $("#alerts").innerHTML = "";
   $("#detail").innerHTML = `<p class="muted" data-i18n="pick">${t("pick")}</p>`;
 }
@@ -198,17 +199,50 @@ function renderList() {
   list.innerHTML = rows.map((a) => {
     const sla = slaText(a);
     const alarm = a._fresh && a.severity === "critical" ? "alarm" : "";
+    const pick = bulkable(a)
+      ? `<input type="checkbox" class="pick" aria-label="${esc(t("bulk_pick"))}" ${state.checked.has(a.id) ? "checked" : ""}>` : "";
     return `<li class="alert sev-${a.severity} ${a.id === state.selected ? "selected" : ""} ${a._fresh ? "fresh" : ""} ${alarm}" data-id="${a.id}" data-state="${a.state}" data-urgency="${sla.level}">
-      <div class="line1"><span class="badge sev-${a.severity}">${esc(label("severity", a.severity))}</span>
+      <div class="line1">${pick}<span class="badge sev-${a.severity}">${esc(label("severity", a.severity))}</span>
         <strong>${esc(label("kind", a.kind))}</strong><span class="state st-${a.state}">${esc(label("state", a.state))}</span></div>
       <div class="line2"><span class="place">${esc(place(a))}</span>
         <time>${fmtTime(a.ts)}</time></div>
       <div class="sla lvl-${sla.level}">${esc(sla.text)}</div></li>`;
   }).join("");
+  for (const id of [...state.checked]) if (!rows.some((a) => a.id === id && bulkable(a))) state.checked.delete(id);
+  renderBulk();
   renderCounters();
 }
 $("#alerts").addEventListener("click", (ev) => {
-  const li = ev.target.closest("li.alert"); if (li) select(li.dataset.id);
+  const li = ev.target.closest("li.alert"); if (!li) return;
+  if (ev.target.classList.contains("pick")) {  // the row's checkbox: select for bulk, not open
+    if (ev.target.checked) state.checked.add(li.dataset.id); else state.checked.delete(li.dataset.id);
+    renderBulk();
+    return;
+  }
+  select(li.dataset.id);
+});
+
+// ---- bulk acknowledge: several 待签收 alerts at once (e.g. a burst from one device) ----
+const bulkable = (a) => a.state === "new" && a.handler !== "property"
+  && ["officer", "supervisor", "admin"].includes(state.user?.role);
+function renderBulk() {
+  $("#bulk").hidden = state.checked.size === 0;
+  $("#bulk-count").textContent = t("bulk_count").replace("{n}", state.checked.size);
+}
+$("#bulk-clear").addEventListener("click", () => { state.checked.clear(); renderList(); });
+$("#bulk-ack").addEventListener("click", async () => {
+  const ids = [...state.checked];
+  const failed = [];
+  for (const id of ids) {
+    try {
+      await api(`/api/v1/alerts/${id}/acknowledge`, { method: "POST", body: JSON.stringify({ note: t("bulk_note") }) });
+      state.alerts.set(id, await api(`/api/v1/alerts/${id}`));
+      state.checked.delete(id);
+    } catch (e) { failed.push(e.message); }
+  }
+  $("#bulk-error").textContent = failed.length ? `${t("bulk_failed").replace("{n}", failed.length)}` : "";
+  renderList();
+  if (state.selected) select(state.selected);
 });
 
 // ---- detail ----

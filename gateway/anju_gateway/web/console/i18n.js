@@ -3,7 +3,8 @@ const I18N = {
   zh: {
     console: "民警工作台", username: "用户名", password: "密码", login: "登录", logout: "退出",
     feed: "警情", board: "设备", report: "日报", analytics: "分析",
-    all_compounds: "全部小区", all_kinds: "全部类型", all_severities: "全部级别", all_states: "全部状态", all_sources: "全部门禁/摄像机", all_zones: "全部区域",
+    all_compounds: "全部小区", all_kinds: "全部类型", all_severities: "全部级别", all_states: "全部状态", bulk_ack: "批量签收", bulk_clear: "取消选择", bulk_pick: "选择此条",
+    bulk_count: "已选 {n} 条", bulk_note: "批量签收", bulk_failed: "{n} 条未能签收（可能已被他人签收）", all_sources: "全部门禁/摄像机", all_zones: "全部区域",
     no_alerts: "暂无警情", pick: "选择左侧一条警情查看详情", compound: "小区", edge: "边缘盒",
     status: "状态", last_beat: "最后心跳", backlog: "待发告警", lost: "丢失数据", shed: "超配额丢弃", dead_letters: "处理失败", storage_failing: "存储故障（磁盘写入失败）", devices: "设备", no_edges: "暂无已注册的边缘盒",
     online: "在线", offline: "离线", source: "来源", zone: "区域", time: "时间", owner: "负责人",
@@ -49,7 +50,8 @@ const I18N = {
   en: {
     console: "Officers' console", username: "Username", password: "Password", login: "Log in", logout: "Log out",
     feed: "Alerts", board: "Devices", report: "Daily report", analytics: "Analytics",
-    all_compounds: "All compounds", all_kinds: "All types", all_severities: "All severities", all_states: "All states", all_sources: "All gates and cameras", all_zones: "All zones",
+    all_compounds: "All compounds", all_kinds: "All types", all_severities: "All severities", all_states: "All states", bulk_ack: "Acknowledge selected", bulk_clear: "Clear", bulk_pick: "Select",
+    bulk_count: "{n} selected", bulk_note: "acknowledged in bulk", bulk_failed: "{n} could not be acknowledged (someone else may have)", all_sources: "All gates and cameras", all_zones: "All zones",
     no_alerts: "No alerts", pick: "Pick an alert on the left", compound: "Compound", edge: "Edge box",
     status: "Status", last_beat: "Last heartbeat", backlog: "Backlog", lost: "Data lost", shed: "shed by quota", dead_letters: "failed processing", storage_failing: "storage failing (disk writes fail)", devices: "Devices", no_edges: "No enrolled edge boxes",
     online: "online", offline: "offline", source: "Source", zone: "Zone", time: "Time", owner: "Owner",
