@@ -115,7 +115,8 @@ def test_officer_handles_a_live_alert(gateway, page) -> None:  # type: ignore[no
     page.wait_for_selector("#detail-state:has-text('已签收')")
     page.click("#act button[data-action=dispatch]")
     page.wait_for_selector("#detail-state:has-text('已派警')")
-    page.click("#act button[data-action=resolve]")  # first click asks for the resolution
+    # One step: the resolution chooser is there as soon as 办结 is offered.
+    assert page.locator("#act select[name=resolution]").is_visible()
     page.select_option("#act select[name=resolution]", "handled")
     page.fill("#act input[name=note]", "门禁已复位")
     page.click("#act button[data-action=resolve]")

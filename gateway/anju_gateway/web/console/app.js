@@ -318,6 +318,8 @@ async function renderDetail(id) {
     <ol class="history">${events.map((e) => historyLine(a, e)).join("")}</ol>`;
   $("#detail").dataset.id = id;  // which alert the pane shows (tests wait for it)
   $("#act").addEventListener("click", onAction);
+  // Resolving is one step: where 办结 is offered, its resolution chooser is shown at once.
+  if (buttons.some(([b]) => b === "resolve")) showResolutions("resolve");
 }
 // One history line; what raised the alert is named (北门), not its id.
 function historyLine(a, e) {
@@ -333,14 +335,18 @@ function historyLine(a, e) {
   return `<li><time>${fmtTime(e.at)}</time> <b>${esc(actor)}</b> ${esc(t(e.action) || e.action)}
     ${e.to_state && e.action !== "received" ? "→ " + esc(label("state", e.to_state)) : ""} ${note ? "· " + esc(note) : ""}</li>`;
 }
+function showResolutions(action) {
+  const sel = $("#act").elements.resolution;
+  sel.innerHTML = (action === "resolve" ? RES_RESOLVE : RES_FALSE).map((r) => `<option value="${r}">${esc(label("res", r))}</option>`).join("");
+  sel.hidden = false; sel.dataset.for = action;
+}
 async function onAction(ev) {
   const button = ev.target.closest("button[data-action]"); if (!button) return;
   const action = button.dataset.action;
   const form = $("#act");
   const sel = form.elements.resolution;
   if ((action === "resolve" || action === "false_alarm") && (sel.hidden || sel.dataset.for !== action)) {
-    sel.innerHTML = (action === "resolve" ? RES_RESOLVE : RES_FALSE).map((r) => `<option value="${r}">${esc(label("res", r))}</option>`).join("");
-    sel.hidden = false; sel.dataset.for = action;
+    showResolutions(action);  // 误报 asks for its reason first (办结's chooser is already shown)
     button.textContent = t(action) + " ✓";
     return;
   }
