@@ -218,11 +218,14 @@ def test_names_ride_on_the_first_beat_then_hourly(gw: GatewayServer, tmp_path: P
         assert sender.names_sent_at is not None
         sender.names_sent_at -= heartbeat.NAMES_EVERY_S  # an hour later
         assert sender.send_once(client)
-    first, second, later = bodies
+        assert sender.send_once(client)  # and a plain beat again: the board still says 北门
+    first, second, later, plain = bodies
     assert first["compound_name"] == "安居示范小区" and first["devices"][0]["name"] == "北门"
     # In between: the beat as boxes sent it before names (an old gateway still takes it).
     assert "compound_name" not in second
     assert all("name" not in d and "zones" not in d for d in second["devices"])
     assert later["compound_name"] == "安居示范小区"
+    assert "compound_name" not in plain
     [box] = gw.login("o1").get("/api/v1/edges").json()
     assert box["compound_name"] == "安居示范小区"
+    assert [(d["id"], d["name"]) for d in box["devices"]] == [("g1", "北门")]

@@ -12,7 +12,7 @@ from anju_gateway.api.deps import ClockDep, CurrentEdge, DbDep, HubDep, Settings
 from anju_gateway.edges.supervision import receive_heartbeat
 from anju_gateway.metrics import REJECTED
 from anju_gateway.store.heartbeats import EdgeHealth, list_health
-from anju_gateway.store.names import names_of
+from anju_gateway.store.names import CompoundNames, names_of
 
 router = APIRouter(prefix="/api/v1", tags=["edge health"])
 
@@ -72,6 +72,27 @@ def heartbeat(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+def named_devices(
+    devices: list[dict[str, Any]], known: CompoundNames | None
+) -> list[dict[str, Any]]:
+    """The devices of the last beat with the names kept for them: names ride on the first beat
+    and then hourly, so the beat in between says none (a gate that came online later included)."""
+    if known is None:
+        return devices
+    out = []
+    for device in devices:
+        kind, source_id = device.get("kind", ""), device.get("id", "")
+        zones = {z: n for (s, z), n in known.zones.items() if s == source_id}
+        out.append(
+            {
+                **device,
+                "name": known.source(kind, source_id) or device.get("name", ""),
+                "zones": {**zones, **device.get("zones", {})} if kind == "camera" else {},
+            }
+        )
+    return out
+
+
 @router.get("/edges", response_model=list[EdgeView])
 def edges(db: DbDep, scope: UserScope) -> list[EdgeView]:
     """Every enrolled box the caller may see: online state, last beat, backlog, devices."""
@@ -103,7 +124,7 @@ def edges(db: DbDep, scope: UserScope) -> list[EdgeView]:
                 cpu_temp_c=beat.get("cpu_temp_c"),
                 software_version=beat.get("software_version"),
                 offline_alert_id=h.offline_alert_id,
-                devices=beat.get("devices", []),
+                devices=named_devices(beat.get("devices", []), names.get(h.compound_id)),
             )
         )
     return out
