@@ -41,6 +41,7 @@ from anju_gateway.edges.supervision import check_edges
 from anju_gateway.events import EventHub
 from anju_gateway.metrics import REJECTED
 from anju_gateway.precinct.link import PrecinctLink
+from anju_gateway.precinct.viid_link import ViidLink
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.web.headers import SecurityHeaders
@@ -73,6 +74,7 @@ def begin_shutdown(app: FastAPI) -> None:
     app.state.supervisor.request_stop()
     app.state.sla_sweeper.request_stop()
     app.state.precinct_link.request_stop()
+    app.state.viid_link.request_stop()
     app.state.hub.close()
     app.state.sync_hub.close()
 
@@ -86,13 +88,17 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.precinct_link.start()
+        app.state.viid_link.start()
         app.state.sla_sweeper.start()
         app.state.watching_since = app.state.clock.now()
         app.state.supervisor.start()
         yield
         begin_shutdown(app)
         deadline = time.monotonic() + WORKER_JOIN_S
-        for worker in (app.state.supervisor, app.state.sla_sweeper, app.state.precinct_link):
+        for worker in (
+            app.state.supervisor, app.state.sla_sweeper, app.state.precinct_link,
+            app.state.viid_link,
+        ):  # fmt: skip
             worker.stop(timeout_s=max(0.0, deadline - time.monotonic()))
         db.close()
 
@@ -108,6 +114,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.state.hub = EventHub()
     app.state.sync_hub = EventHub()  # wakes edges long-polling /api/v1/edge/sync
     app.state.precinct_link = PrecinctLink(db, settings, app.state.clock)
+    app.state.viid_link = ViidLink(db, settings, app.state.clock)
     app.state.login_throttle = SlidingWindowLimiter(
         settings.login_max_failures, settings.login_window_seconds
     )

@@ -26,6 +26,7 @@ def _migration_sets() -> list[Migrations]:
         names,
         routing,
         users,
+        viid,
         watchlists,
         webhooks,
     )
@@ -42,6 +43,7 @@ def _migration_sets() -> list[Migrations]:
         webhooks.migrations,
         edge_actions.migrations,
         routing.migrations,
+        viid.migrations,
     ]
 
 
