@@ -36,6 +36,7 @@ from anju_gateway.api.routes import (
 )
 from anju_gateway.api.routes import analytics as analytics_routes
 from anju_gateway.api.routes import reports as report_routes
+from anju_gateway.api.routes import viid as viid_routes
 from anju_gateway.clock import Clock, SystemClock
 from anju_gateway.edges.supervision import check_edges
 from anju_gateway.events import EventHub
@@ -151,6 +152,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         app.include_router(module.router)
     app.include_router(edge_health.router)
     app.include_router(edge_actions.router)
+    app.include_router(viid_routes.router)
     app.include_router(console.router)
     app.mount("/console", console.static_files(), name="console")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from anju_common.ratelog import setup_logging
+from anju_gateway.precinct.viid_cli import app as viid_app
 
 app = typer.Typer(
     help="The central gateway (中心网关): API, officers' console, enrolment.", no_args_is_help=True
@@ -298,3 +299,6 @@ def routing_cmd(
         typer.echo(
             f"raise-at {policy.raise_at.value}: property alerts this severe go to the police"
         )
+
+
+app.add_typer(viid_app, name="viid")

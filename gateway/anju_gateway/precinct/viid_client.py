@@ -55,9 +55,15 @@ class ViidClient:
     def close(self) -> None:
         self._http.close()
 
-    def _send(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _send(
+        self, method: str, path: str, body: dict[str, Any] | None = None,
+        timeout_s: float | None = None,
+    ) -> Any:  # fmt: skip
         try:
-            resp = self._http.request(method, self.base + path, json=body)
+            resp = self._http.request(
+                method, self.base + path, json=body,
+                timeout=timeout_s if timeout_s is not None else httpx.USE_CLIENT_DEFAULT,
+            )  # fmt: skip
         except httpx.HTTPError as exc:
             raise ViidError(f"{type(exc).__name__}: {exc}"[:300]) from None
         if resp.status_code == 401:
@@ -73,8 +79,10 @@ class ViidClient:
             raise ViidError(f"HTTP {resp.status_code}: {resp.text[:200]}", refused=True)
         return data
 
-    def _status(self, path: str, body: dict[str, Any]) -> ResponseStatusObject:
-        data = self._send("POST", path, body)
+    def _status(
+        self, path: str, body: dict[str, Any], timeout_s: float | None = None
+    ) -> ResponseStatusObject:
+        data = self._send("POST", path, body, timeout_s)
         try:
             status = ResponseStatus.model_validate(data).response_status_object
         except ValidationError:
@@ -96,10 +104,10 @@ class ViidClient:
         self._status("/VIID/System/Keepalive", KeepaliveRequest.model_validate(
             {"KeepaliveObject": ref}).to_wire())  # fmt: skip
 
-    def unregister(self) -> None:
+    def unregister(self, timeout_s: float | None = None) -> None:
         ref = {"DeviceID": self.system_id}
         self._status("/VIID/System/UnRegister", UnRegisterRequest.model_validate(
-            {"UnRegisterObject": ref}).to_wire())  # fmt: skip
+            {"UnRegisterObject": ref}).to_wire(), timeout_s)  # fmt: skip
 
     def clock_offset_s(self, now: datetime) -> float:
         """The upper system's clock minus ours, in seconds (1 s resolution by the format)."""

@@ -17,6 +17,7 @@ On a clean stop every registered session is closed with UnRegister.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ from anju_gateway.store import viid as store
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
+UNREGISTER_TIMEOUT_S = 1.0  # a whole stop may take 5 s (app.GRACEFUL_SHUTDOWN_S)
 PATHS = {path: kind for kind, (path, _, _) in RESOURCES.items()}
 
 
@@ -57,6 +59,7 @@ class ViidLink:
         self.clock = clock
         self.secrets = ViidSecrets(settings.data_dir)
         self._sessions: dict[str, _Session] = {}
+        self._busy = threading.Lock()  # a round and the closing UnRegisters never overlap
         self._worker = Worker(
             "viid-link", self.run_round, idle_s=settings.viid_poll_s,
             join_timeout_s=settings.viid_timeout_s + 5,
@@ -69,8 +72,16 @@ class ViidLink:
         self._worker.request_stop()
 
     def stop(self, timeout_s: float | None = None) -> None:
+        """End the worker, then UnRegister (each within UNREGISTER_TIMEOUT_S); a round still
+        running after ``timeout_s`` keeps its sessions (the upper system times them out)."""
         self._worker.stop(timeout_s)
-        self.close()
+        if self._busy.acquire(timeout=0.1):
+            try:
+                self.close()
+            finally:
+                self._busy.release()
+        else:
+            logger.warning("viid link still busy at stop: sessions left to time out")
 
     def notify(self) -> None:
         self._worker.notify()
@@ -80,7 +91,7 @@ class ViidLink:
         for precinct_id, s in list(self._sessions.items()):
             if s.registered:
                 try:
-                    s.client.unregister()
+                    s.client.unregister(UNREGISTER_TIMEOUT_S)
                     VIID_SESSION.labels(request="unregister", outcome="ok").inc()
                     self._state(precinct_id, s, "unregistered")
                 except ViidError as exc:
@@ -90,6 +101,10 @@ class ViidLink:
         self._sessions.clear()
 
     def run_round(self) -> float | None:
+        with self._busy:
+            return self._run_round()
+
+    def _run_round(self) -> float | None:
         self.queue_new_alerts()
         for link in store.list_links(self.db.conn()):
             if self._worker.stopping:
