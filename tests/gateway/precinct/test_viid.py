@@ -89,13 +89,6 @@ class Rig:
 
 
 @pytest.fixture
-def upper() -> Iterator[ViidServer]:
-    server = ViidServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def rig(tmp_path: Path, upper: ViidServer) -> Iterator[Rig]:
     r = Rig(tmp_path, upper)
     yield r

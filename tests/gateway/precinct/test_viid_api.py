@@ -21,13 +21,6 @@ from tests.support.viid_server import ViidServer
 
 
 @pytest.fixture
-def upper() -> Iterator[ViidServer]:
-    server = ViidServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def gw(tmp_path: Path) -> Iterator[GatewayServer]:
     server = GatewayServer(tmp_path / "gw", viid_poll_s=0.05).start()
     server.add_compound("c1", "p1", name="安居小区")
