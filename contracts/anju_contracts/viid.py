@@ -208,19 +208,6 @@ class NonMotorVehicleList(Sent):
     list_object: Inner = Field(alias="NonMotorVehicleListObject")
 
 
-# Where each object kind goes, its list model and the object's id field (by alias).
-RESOURCES: dict[str, tuple[str, type[Sent], str]] = {
-    "person": ("/VIID/Persons", PersonList, "PersonID"),
-    "motor_vehicle": ("/VIID/MotorVehicles", MotorVehicleList, "MotorVehicleID"),
-    "non_motor_vehicle": ("/VIID/NonMotorVehicles", NonMotorVehicleList, "NonMotorVehicleID"),
-}
-LIST_KEYS = {
-    "person": ("PersonListObject", "PersonObject"),
-    "motor_vehicle": ("MotorVehicleListObject", "MotorVehicleObject"),
-    "non_motor_vehicle": ("NonMotorVehicleListObject", "NonMotorVehicleObject"),
-}
-
-
 # --- dispositions (布控) from the upper system, and hits sent back ---
 
 
@@ -262,3 +249,25 @@ class DispositionNotificationList(Sent):
         )
 
     list_object: Inner = Field(alias="DispositionNotificationListObject")
+
+
+# Where each object kind goes, its list model and the object's id field (by alias).
+RESOURCES: dict[str, tuple[str, type[Sent], str]] = {
+    "person": ("/VIID/Persons", PersonList, "PersonID"),
+    "motor_vehicle": ("/VIID/MotorVehicles", MotorVehicleList, "MotorVehicleID"),
+    "non_motor_vehicle": ("/VIID/NonMotorVehicles", NonMotorVehicleList, "NonMotorVehicleID"),
+    "disposition_notification": (
+        "/VIID/DispositionNotifications",
+        DispositionNotificationList,
+        "NotificationID",
+    ),
+}
+LIST_KEYS = {
+    "person": ("PersonListObject", "PersonObject"),
+    "motor_vehicle": ("MotorVehicleListObject", "MotorVehicleObject"),
+    "non_motor_vehicle": ("NonMotorVehicleListObject", "NonMotorVehicleObject"),
+    "disposition_notification": (
+        "DispositionNotificationListObject",
+        "DispositionNotificationObject",
+    ),
+}

@@ -153,6 +153,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.include_router(edge_health.router)
     app.include_router(edge_actions.router)
     app.include_router(viid_routes.router)
+    app.include_router(viid_routes.viid_router)
     app.include_router(console.router)
     app.mount("/console", console.static_files(), name="console")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

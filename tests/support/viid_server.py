@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
+
 REALM = "viid"
 CHINA = timezone(timedelta(hours=8))
 LISTS = {
@@ -93,6 +95,7 @@ class ViidServer:
         self.fail_ids: dict[str, str] = {}  # object id -> StatusString to refuse it with
         self.received: dict[str, list[dict[str, Any]]] = {p: [] for p in LISTS}
         self.duplicates: list[str] = []
+        self.notifications: list[dict[str, Any]] = []
         self.log: list[tuple[str, str, int]] = []  # (path, what, HTTP status)
         self.lock = threading.Lock()
         self.sessions: set[str] = set()
@@ -162,6 +165,14 @@ class ViidServer:
         extra = ", stale=true" if stale else ""
         return f'Digest realm="{REALM}", qop="auth", nonce="{nonce}", algorithm=MD5{extra}'
 
+    def send_dispositions(self, lower_url: str, objects: list[dict[str, Any]],
+                          password: str | None = None) -> httpx.Response:  # fmt: skip
+        """As the upper system: POST dispositions to a lower system, signed in by Digest."""
+        auth = httpx.DigestAuth(self.username, password or self.password)
+        body = {"DispositionListObject": {"DispositionObject": objects}}
+        headers = {"User-Identify": "36040200002000000001"}
+        return httpx.post(f"{lower_url}/VIID/Dispositions", auth=auth, headers=headers, json=body)
+
     def local_time(self) -> str:
         now = datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)
         return now.astimezone(CHINA).strftime("%Y%m%d%H%M%S")
@@ -229,6 +240,8 @@ def _handler(server: ViidServer) -> type[BaseHTTPRequestHandler]:
                 self._session(device, body, session[self.path])
             elif self.path in LISTS:
                 self._upload(device, body)
+            elif self.path == "/VIID/DispositionNotifications":
+                self._notifications(body)
             else:
                 self._reply(404, {}, "404")
 
@@ -247,6 +260,27 @@ def _handler(server: ViidServer) -> type[BaseHTTPRequestHandler]:
                 self._status(4, "not registered", what)
             else:
                 self._status(0, "OK", what, oid=device)
+
+        def _notifications(self, body: dict[str, Any]) -> None:
+            items = (body.get("DispositionNotificationListObject") or {}).get(
+                "DispositionNotificationObject") or []  # fmt: skip
+            statuses = []
+            for n in items:
+                problems = [] if re.fullmatch(r"\d{1,33}", str(n.get("NotificationID"))) else [
+                    "NotificationID"]  # fmt: skip
+                if not (n.get("DispositionID") and _time_ok(n.get("TriggerTime"))):
+                    problems.append("DispositionID or TriggerTime")
+                vehicle = n.get("MotorVehicleObject")
+                if vehicle is not None:
+                    problems += check_object("/VIID/MotorVehicles", vehicle)
+                with server.lock:
+                    if not problems:
+                        server.notifications.append(n)
+                statuses.append({"RequestURL": self.path, "StatusCode": 8 if problems else 0,
+                                 "StatusString": "; ".join(problems) or "OK",
+                                 "Id": str(n.get("NotificationID"))})  # fmt: skip
+            self._reply(200, {"ResponseStatusListObject": {"ResponseStatusObject": statuses}},
+                        "notification")  # fmt: skip
 
         def _upload(self, device: str, body: dict[str, Any]) -> None:
             outer, inner, id_key, _, _ = LISTS[self.path]

@@ -129,3 +129,23 @@ class ViidClient:
             return [ResponseStatus.model_validate(data).response_status_object]
         except ValidationError:
             raise ViidError(f"{path}: no ResponseStatusListObject", refused=True) from None
+
+
+def object_errors(ids: list[str], statuses: list[ResponseStatusObject]) -> dict[str, str]:
+    """Each object's error ('' when accepted), from a list's answer: by the status's ``Id``,
+    else by position; a single status for the whole list applies to every object."""
+    by_id = {st.id: st for st in statuses if st.id}
+    errors: dict[str, str] = {}
+    for i, oid in enumerate(ids):
+        st = by_id.get(oid)
+        if st is None and len(statuses) == 1:
+            st = statuses[0]
+        elif st is None and i < len(statuses):
+            st = statuses[i]
+        if st is None:
+            errors[oid] = "no ResponseStatusObject for this object"
+        elif st.status_code == 0:
+            errors[oid] = ""
+        else:
+            errors[oid] = f"StatusCode {st.status_code} {st.status_string}".strip()
+    return errors

@@ -17,6 +17,7 @@ On a clean stop every registered session is closed with UnRegister.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ from anju_contracts import format_ts
 from anju_contracts.viid import LIST_KEYS, RESOURCES
 from anju_gateway.clock import Clock
 from anju_gateway.metrics import VIID_OBJECTS, VIID_SESSION
-from anju_gateway.precinct.viid_client import ViidClient, ViidError
-from anju_gateway.precinct.viid_objects import build, wanted
+from anju_gateway.precinct.viid_client import ViidClient, ViidError, object_errors
+from anju_gateway.precinct.viid_dispositions import notification
+from anju_gateway.precinct.viid_objects import BuiltObject, build, wanted
 from anju_gateway.precinct.viid_secrets import ViidSecrets
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
@@ -129,20 +131,31 @@ class ViidLink:
             alerts = store.new_alerts(conn, limit=batch)
             for alert in alerts:
                 link = links.get(alert.precinct_id)
-                if link is None or not wanted(alert, link.kinds):
+                if link is None:
                     continue
                 built = build(alert, link.system_id)
-                if built is None:
-                    continue
-                store.enqueue_object(
-                    conn, precinct_id=link.precinct_id, alert_id=alert.id,
-                    object_id=built.object_id, resource=RESOURCES[built.kind][0],
-                    body=built.body, now=now,
-                )  # fmt: skip
-                queued += 1
+                if built is not None and wanted(alert, link.kinds):
+                    self._enqueue(conn, link.precinct_id, alert.id, built, now)
+                    queued += 1
+                vehicle = built.body if built and built.kind == "motor_vehicle" else None
+                hit = notification(conn, alert, vehicle)
+                if hit is not None:
+                    kind = "disposition_notification"
+                    obj = BuiltObject(kind, hit.notification_id, hit.to_wire())
+                    self._enqueue(conn, link.precinct_id, alert.id, obj, now)
+                    queued += 1
             if alerts:
                 store.advance_cursor(conn, last=alerts[-1].position)
         return queued
+
+    @staticmethod
+    def _enqueue(
+        conn: sqlite3.Connection, precinct_id: str, alert_id: str, obj: BuiltObject, now: str
+    ) -> None:
+        store.enqueue_object(
+            conn, precinct_id=precinct_id, alert_id=alert_id, object_id=obj.object_id,
+            resource=RESOURCES[obj.kind][0], body=obj.body, now=now,
+        )  # fmt: skip
 
     # --- session ---
 
@@ -254,26 +267,8 @@ class ViidLink:
                     self._failed(link, s, "upload", exc)
                     return len(due)
                 continue
-            self._record(rows, self._errors(rows, statuses))
+            self._record(rows, object_errors([o.object_id for o in rows], statuses))
         return len(due)
-
-    @staticmethod
-    def _errors(rows: list[store.ViidObjectRow], statuses: list) -> dict[str, str]:  # type: ignore[type-arg]
-        """Each object's error ('' when accepted): by the status's Id, else by position; one
-        status for the whole list applies to every object."""
-        by_id = {st.id: st for st in statuses if st.id}
-        errors: dict[str, str] = {}
-        for i, row in enumerate(rows):
-            st = by_id.get(row.object_id)
-            if st is None:
-                st = statuses[0] if len(statuses) == 1 else (
-                    statuses[i] if i < len(statuses) else None)  # fmt: skip
-            if st is None:
-                errors[row.object_id] = "no ResponseStatusObject for this object"
-            else:
-                errors[row.object_id] = "" if st.status_code == 0 else (
-                    f"StatusCode {st.status_code} {st.status_string}".strip())  # fmt: skip
-        return errors
 
     def _record(self, rows: list[store.ViidObjectRow], errors: dict[str, str]) -> None:
         now = self.clock.now()

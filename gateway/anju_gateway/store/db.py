@@ -27,6 +27,7 @@ def _migration_sets() -> list[Migrations]:
         routing,
         users,
         viid,
+        viid_dispositions,
         watchlists,
         webhooks,
     )
@@ -44,6 +45,7 @@ def _migration_sets() -> list[Migrations]:
         edge_actions.migrations,
         routing.migrations,
         viid.migrations,
+        viid_dispositions.migrations,
     ]
 
 

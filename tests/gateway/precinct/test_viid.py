@@ -15,7 +15,9 @@ from PIL import Image
 from ulid import ULID
 
 from anju_contracts import format_ts, utcnow
+from anju_contracts.viid import ResponseStatusObject
 from anju_gateway.clock import SystemClock
+from anju_gateway.precinct.viid_client import object_errors
 from anju_gateway.precinct.viid_link import ViidLink
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
@@ -247,3 +249,16 @@ def test_object_time_is_the_precincts_local_time(rig: Rig, upper: ViidServer) ->
     when = upper.received["/VIID/Persons"][0]["PersonAppearTime"]
     local = (utcnow() + timedelta(hours=8)).strftime("%Y%m%d%H")
     assert when.startswith(local)
+
+
+def test_each_object_is_judged_by_its_own_status() -> None:
+    def st(code: int, oid: str | None = None) -> ResponseStatusObject:
+        return ResponseStatusObject(status_code=code, status_string="x", id=oid)
+
+    assert object_errors(["a", "b"], [st(6, "b"), st(0, "a")]) == {"a": "", "b": "StatusCode 6 x"}
+    assert object_errors(["a", "b"], [st(0), st(4)]) == {"a": "", "b": "StatusCode 4 x"}
+    assert object_errors(["a", "b"], [st(2)]) == {"a": "StatusCode 2 x", "b": "StatusCode 2 x"}
+    assert object_errors(["a", "b"], []) == {
+        "a": "no ResponseStatusObject for this object",
+        "b": "no ResponseStatusObject for this object",
+    }
