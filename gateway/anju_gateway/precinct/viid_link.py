@@ -27,7 +27,7 @@ from itertools import groupby
 from anju_common.ratelog import RateLimitedLog
 from anju_common.worker import Worker
 from anju_contracts import format_ts
-from anju_contracts.viid import LIST_KEYS, RESOURCES
+from anju_contracts.viid import LIST_KEYS, RESOURCES, StatusCode
 from anju_gateway.clock import Clock
 from anju_gateway.metrics import VIID_OBJECTS, VIID_SESSION
 from anju_gateway.precinct.viid_client import ViidClient, ViidError, object_errors
@@ -200,6 +200,8 @@ class ViidLink:
             state, wait = "auth_failed", self.settings.viid_auth_retry_s
         elif request == "keepalive" and exc.refused:
             state, wait = "keepalive_refused", 0.0  # the upper system forgot us: at once
+        elif request == "upload" and exc.refused:
+            state, wait = "unregistered", 0.0  # the same, found by an upload
         else:
             state = "refused" if exc.refused else "unreachable"
             wait = min(self.settings.viid_backoff_max_s, 2.0 ** min(s.failures, 10))
@@ -262,12 +264,19 @@ class ViidLink:
             try:
                 statuses = s.client.upload(path, {outer: {inner: [o.body for o in rows]}})
             except ViidError as exc:
-                self._record(rows, {o.object_id: str(exc) for o in rows})
-                if exc.auth or not exc.refused:
+                if exc.auth or not exc.refused:  # the session's trouble: the objects wait
                     self._failed(link, s, "upload", exc)
                     return len(due)
+                self._record(rows, {o.object_id: str(exc) for o in rows})
                 continue
             self._record(rows, object_errors([o.object_id for o in rows], statuses))
+            whole = statuses[0] if len(statuses) == 1 and not statuses[0].id else None
+            if whole is not None and whole.status_code == StatusCode.invalid_operation:
+                # The whole list refused as an invalid operation: an upper system that
+                # restarted since our last keepalive no longer knows us. Register again.
+                lost = ViidError(f"{path}: StatusCode 4 {whole.status_string}", refused=True)
+                self._failed(link, s, "upload", lost)
+                return len(due)
         return len(due)
 
     def _record(self, rows: list[store.ViidObjectRow], errors: dict[str, str]) -> None:

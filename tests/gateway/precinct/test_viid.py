@@ -262,3 +262,25 @@ def test_each_object_is_judged_by_its_own_status() -> None:
         "a": "no ResponseStatusObject for this object",
         "b": "no ResponseStatusObject for this object",
     }
+
+
+def test_upload_refused_for_a_lost_session_registers_again(rig: Rig, upper: ViidServer) -> None:
+    rig.configure()
+    rig.rounds()
+    upper.restart()  # between two keepalives: the next thing it hears is an upload
+    rig.alert()
+    rig.rounds()
+    assert upper.count("upload-unregistered") == 1 and rig.state().state == "unregistered"
+    rig.rounds(3, pause=0.1)
+    assert rig.state().state == "registered" and upper.count("register") == 2
+    assert rig.counts()["delivered"] == 1 and len(upper.received["/VIID/Persons"]) == 1
+
+
+def test_unreachable_upper_counts_no_attempts(rig: Rig, upper: ViidServer) -> None:
+    rig.configure()
+    rig.rounds()
+    upper.stop()
+    rig.alert()
+    rig.rounds(4, pause=0.05)
+    rows = store.list_objects(rig.db.conn(), precinct_id="p1")
+    assert [r.attempts for r in rows] == [0] and rig.state().state == "unreachable"
