@@ -133,12 +133,16 @@ class ViidLink:
                 link = links.get(alert.precinct_id)
                 if link is None:
                     continue
-                built = build(alert, link.system_id)
+                try:  # one odd alert must not hold the cursor back for every later one
+                    built = build(alert, link.system_id)
+                    vehicle = built.body if built and built.kind == "motor_vehicle" else None
+                    hit = notification(conn, alert, vehicle)
+                except ValueError as exc:
+                    logger.warning("viid: alert %s not uploaded: %s", alert.id, exc)
+                    continue
                 if built is not None and wanted(alert, link.kinds):
                     self._enqueue(conn, link.precinct_id, alert.id, built, now)
                     queued += 1
-                vehicle = built.body if built and built.kind == "motor_vehicle" else None
-                hit = notification(conn, alert, vehicle)
                 if hit is not None:
                     kind = "disposition_notification"
                     obj = BuiltObject(kind, hit.notification_id, hit.to_wire())

@@ -81,7 +81,8 @@ def build(alert: AlertForViid, system_id: str) -> BuiltObject | None:
     kind = object_kind(alert)
     if kind is None:
         return None
-    device = str(alert.details.get("gb_code") or system_id)
+    code = str(alert.details.get("gb_code") or "")
+    device = code if len(code) == 20 and code.isdigit() else system_id
     when = viid_time(datetime.fromisoformat(alert.ts.replace("Z", "+00:00")))
     source = base_id(device, when, alert.position % 100_000)
     oid = object_id(source, kind)

@@ -284,3 +284,11 @@ def test_unreachable_upper_counts_no_attempts(rig: Rig, upper: ViidServer) -> No
     rig.rounds(4, pause=0.05)
     rows = store.list_objects(rig.db.conn(), precinct_id="p1")
     assert [r.attempts for r in rows] == [0] and rig.state().state == "unreachable"
+
+
+def test_an_odd_device_code_falls_back_to_the_system_id(rig: Rig, upper: ViidServer) -> None:
+    rig.configure()
+    rig.alert(gb="12345")  # not a code (an older edge, a hand-made alert): named by our id
+    rig.alert(gb=None)
+    rig.rounds(2)
+    assert [o["DeviceID"] for o in upper.received["/VIID/Persons"]] == [SYSTEM, SYSTEM]
