@@ -175,6 +175,8 @@ class ViidLink:
         self._drop(link.precinct_id)
         password = self.secrets.get(link.precinct_id)
         if password is None:
+            if link.state == "no_password":
+                return None  # said already
             with self.db.write() as conn:
                 store.set_session(
                     conn, precinct_id=link.precinct_id, generation=link.generation,

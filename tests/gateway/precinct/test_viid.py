@@ -292,3 +292,12 @@ def test_an_odd_device_code_falls_back_to_the_system_id(rig: Rig, upper: ViidSer
     rig.alert(gb=None)
     rig.rounds(2)
     assert [o["DeviceID"] for o in upper.received["/VIID/Persons"]] == [SYSTEM, SYSTEM]
+
+
+def test_a_link_without_a_password_says_so(rig: Rig, upper: ViidServer) -> None:
+    rig.configure()
+    (rig.settings.data_dir / "viid-secrets.json").write_text("{}")  # e.g. restored without it
+    rig.rounds(3)
+    s = rig.state()
+    assert s.state == "no_password" and "anju gateway viid set" in s.last_error
+    assert upper.count("register") == 0
