@@ -123,13 +123,14 @@ def test_every_edge_alert_kind_reads_in_words(gw: GatewayServer, page) -> None: 
         page.screenshot(path=str(ARTIFACTS / f"officer_glossary_{lang}_1366x768.png"))
 
 
-def test_report_pages_read_in_one_language(gw: GatewayServer, page) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
-    """Every alert type, overdue (received 30 h ago, never closed), in the report and analytics."""
-    box = named_box(gw)
-    with gw.db.write() as conn:  # the officer and the precinct, by name
+def overdue_day(server: GatewayServer) -> str:
+    """Every alert type, received 30 h ago and never closed, the officer and the precinct
+    named; returns the local day of those alerts."""
+    box = named_box(server)
+    with server.db.write() as conn:
         conn.execute("UPDATE users SET display_name = '张伟' WHERE username = 'zhang.wei'")
         upsert_precinct(conn, precinct_id="p1", name="城南派出所")
-    clock: ManualClock = gw.clock  # type: ignore[attr-defined]
+    clock: ManualClock = server.clock  # type: ignore[attr-defined]
     then = datetime.now(UTC) - timedelta(hours=30)
     clock.set(then)
     try:
@@ -137,7 +138,12 @@ def test_report_pages_read_in_one_language(gw: GatewayServer, page) -> None:  # 
             post(box, kind, format_ts(then))
     finally:
         clock.set(datetime.now(UTC))
-    day = then.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    return then.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+def test_report_pages_read_in_one_language(gw: GatewayServer, page) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    """Every alert type, overdue (received 30 h ago, never closed), in the report and analytics."""
+    day = overdue_day(gw)
     log_in(page, gw)
     page.wait_for_selector("li.alert")
     for lang in ("zh", "en"):
