@@ -245,6 +245,8 @@ def test_html_page_in_english(gw: GatewayServer) -> None:
     assert 'href="/reports/daily?lang=en&amp;date=2026-11-19"' in html
     assert '<input type="hidden" name="lang" value="en">' in html
     assert 'href="/reports/daily?date=2026-11-20&amp;lang=zh"' in html  # the toggle back
+    other = gw.login("off1").get("/reports/daily", params={"date": "2026-11-20", "lang": "fr"})
+    assert '<html lang="zh-CN">' in other.text  # anything but en reads as the default
 
 
 def test_names_are_escaped_by_the_templates(gw: GatewayServer) -> None:
