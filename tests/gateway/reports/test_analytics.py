@@ -186,3 +186,7 @@ def test_analytics_page(gw: GatewayServer) -> None:
     for chinese in ("警情分析", "警情时段分布", "周界入侵", "环比", "北京时间"):
         assert chinese not in en, chinese
     assert '<input type="hidden" name="lang" value="en">' in en
+    # The exported pictures: in the page's language from its links, in both without ``lang``.
+    assert "heatmap.svg?from=2026-12-01&amp;to=2026-12-31&amp;by=compound_kind&amp;lang=en" in en
+    one = gw.login("off1").get("/api/v1/analytics/trend.svg", params={**params, "lang": "en"})
+    assert "<title>Daily trend</title>" in one.text and "每日" not in one.text

@@ -133,13 +133,14 @@ def _svg_response(text: str) -> Response:
 
 
 @router.get("/api/v1/analytics/heatmap.svg", response_class=Response)
-def heatmap(db: DbDep, q: Q) -> Response:
-    return _svg_response(heatmap_svg(db, q))
+def heatmap(db: DbDep, q: Q, lang: LangQuery = None) -> Response:
+    """Labelled in both languages, or in one with ``lang`` (the page's export link)."""
+    return _svg_response(heatmap_svg(db, q, lang_of(lang) if lang else None))
 
 
 @router.get("/api/v1/analytics/trend.svg", response_class=Response)
-def trend(db: DbDep, q: Q) -> Response:
-    return _svg_response(trend_svg(db, q))
+def trend(db: DbDep, q: Q, lang: LangQuery = None) -> Response:
+    return _svg_response(trend_svg(db, q, lang_of(lang) if lang else None))
 
 
 def month_summary(db: DbDep, q: Query_, month: str | None) -> Summary:
