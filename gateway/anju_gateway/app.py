@@ -35,6 +35,7 @@ from anju_gateway.api.routes import (
     watchlist,
 )
 from anju_gateway.api.routes import analytics as analytics_routes
+from anju_gateway.api.routes import pages as page_routes
 from anju_gateway.api.routes import reports as report_routes
 from anju_gateway.clock import Clock, SystemClock
 from anju_gateway.edges.supervision import check_edges
@@ -142,6 +143,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         app.include_router(module.router)
     for module in (watchlist, sync, precincts, routing, report_routes, analytics_routes):
         app.include_router(module.router)
+    app.include_router(page_routes.router)
     app.include_router(edge_health.router)
     app.include_router(edge_actions.router)
     app.include_router(console.router)
