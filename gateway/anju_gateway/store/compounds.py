@@ -78,3 +78,14 @@ def display_names(conn: sqlite3.Connection) -> dict[str, str]:
     """Compound id -> its name, or its id when it has none."""
     rows = conn.execute("SELECT id, COALESCE(NULLIF(name, ''), id) FROM compounds").fetchall()
     return {r[0]: r[1] for r in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class Precinct:
+    id: str
+    name: str
+
+
+def list_precincts(conn: sqlite3.Connection) -> list[Precinct]:
+    rows = conn.execute("SELECT id, name FROM precincts ORDER BY id").fetchall()
+    return [Precinct(r["id"], r["name"]) for r in rows]
