@@ -109,6 +109,10 @@ class PrecinctView(Strict):
     name: str
 
 
+class PrecinctRename(Strict):
+    name: str = Field(min_length=1, max_length=100)
+
+
 class LoginResponse(Strict):
     token: str
     expires_at: str
