@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from anju_gateway.edges.enrolment import enrol
@@ -46,6 +47,18 @@ def gw(tmp_path: Path) -> Iterator[GatewayServer]:
             conn.execute("UPDATE users SET display_name = ? WHERE username = ?", (shown, name))
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_policy_violation(page) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The admin pages run under the console's Content-Security-Policy (web/headers.py)."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    yield
+    assert violations == []
 
 
 def log_in(page, gw: GatewayServer, username: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
@@ -148,6 +161,13 @@ def test_create_user_then_log_in_as_them(gw: GatewayServer, page) -> None:  # ty
     page.fill("#us-reset input[name=password]", "zhang-new-pass")
     page.click("#us-reset button[type=submit]")
     page.wait_for_selector("#us-ok:has-text('密码已重置')")
+    # Disable 李娜 and enable her again from the page (the store's disabled flag).
+    page.locator("#users tr[data-user='li.na'] .toggle").click()
+    page.wait_for_selector("#users tr[data-user='li.na'].off :text('已停用')")
+    with pytest.raises(httpx.HTTPStatusError):
+        gw.login("li.na", "lina-pass-1")
+    page.locator("#users tr[data-user='li.na'] .toggle").click()
+    page.wait_for_selector("#users tr[data-user='li.na']:not(.off) :text('正常')")
     shoot(page, "admin_users")
     page.click(".lang-switch >> nth=1")
     page.wait_for_selector(".subnav [data-sub=users]:has-text('Users and roles')")
