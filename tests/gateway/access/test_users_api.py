@@ -121,3 +121,24 @@ def test_watchlist_names_who_added(gateway, admin) -> None:  # type: ignore[no-u
         ("create", "王芳"),
         ("remove", "root"),
     ]
+
+
+def test_cli_create_user_shares_the_rules(gateway) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from anju.cli import app
+
+    base = ["gateway", "create-user", "o9", "--data-dir", str(gateway.settings.data_dir)]
+    cases = [
+        (["--role", "officer", "--precinct", "nowhere", "--password", "12345678"], "no precinct"),
+        (["--role", "officer", "--password", "12345678"], "needs a precinct"),
+        (["--role", "officer", "--precinct", "p1", "--password", "short"], "at least 8"),
+        (["--role", "property_manager", "--compound", "c9", "--password", "12345678"], "compound"),
+    ]
+    for extra, words in cases:
+        result = CliRunner().invoke(app, base + extra)
+        assert result.exit_code == 2 and words in result.output, (extra, result.output)
+    made = CliRunner().invoke(app, [*base, "--role", "officer", "--precinct", "p1",
+                                    "--password", "12345678"])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert gateway.login("o9", "12345678").get("/api/v1/auth/me").json()["precinct_id"] == "p1"
