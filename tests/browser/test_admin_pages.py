@@ -227,6 +227,11 @@ def test_routing_change_persists_after_reload(gw: GatewayServer, page) -> None: 
     assert "赵所长" in page.inner_text("#adm-page")  # who changed it, by name
     policy = gw.login("root").get("/api/v1/precincts/p1/routing").json()
     assert policy["overrides"] == {"door_held_open": "police"}
+    # Per precinct: 庐山派出所 still routes it by default.
+    page.select_option("#rt-form select[name=precinct]", label="庐山派出所")
+    page.wait_for_selector("#routes tr[data-kind=door_held_open]:not(.changed)")
+    other = page.locator("#routes tr[data-kind=door_held_open]")
+    assert other.locator("input[value=property]").is_checked()
 
 
 def test_non_admin_sees_no_admin_nav(gw: GatewayServer, page) -> None:  # type: ignore[no-untyped-def]

@@ -18,9 +18,17 @@ const Admin = {
     $("#admin-tab").hidden = !mine;
     if (!mine) return;
     this.tab = tab;
-    await this.loadNames();
-    await this.page().load();
-    this.render();
+    await this.refresh(() => this.loadNames());
+  },
+  // Load, then draw; a failed load says so in the page instead of leaving it blank.
+  async refresh(before) {
+    try {
+      if (before) await before();
+      await this.page().load();
+      this.render();
+    } catch (e) {
+      $("#admin-tab").innerHTML = `<p class="error" role="alert">${esc(t("err_failed"))}${t("colon")}${esc(e.message)}</p>`;
+    }
   },
   page() { return this.pages[this.tab === "watch" ? "watch" : this.sub]; },
   visible() { return this.user && !$("#admin-tab").hidden; },
@@ -36,7 +44,7 @@ const Admin = {
       `<button type="button" data-sub="${s}" class="${s === this.sub ? "active" : ""}">${t("adm_" + s)}</button>`).join("")}</nav>` : "")
       + `<section id="adm-page" class="adm-page"></section>`;
     root.querySelectorAll("[data-sub]").forEach((b) => b.addEventListener("click", async () => {
-      this.sub = b.dataset.sub; await this.page().load(); this.render();
+      this.sub = b.dataset.sub; await this.refresh();
     }));
     this.page().render($("#adm-page"));
   },
@@ -124,6 +132,8 @@ Admin.pages.users = {
       const role = form.elements.role.value;
       form.querySelector(".for-precinct").hidden = !["officer", "supervisor"].includes(role);
       form.querySelector(".for-compound").hidden = role !== "property_manager";
+      // No precinct: an officer must pick one, a supervisor without one is city-wide.
+      form.elements.precinct_id.options[0].text = t(role === "supervisor" ? "wl_citywide" : "us_pick_precinct");
     };
     form.elements.role.addEventListener("change", roleChanged); roleChanged();
     form.addEventListener("submit", (ev) => { ev.preventDefault(); this.create(form); });

@@ -44,7 +44,7 @@ Admin.pages.watch = {
     form.addEventListener("submit", (ev) => { ev.preventDefault(); this.add(form); });
     el.querySelectorAll("tr[data-id]").forEach((tr) => {
       const entry = this.entries.find((e) => e.id === Number(tr.dataset.id));
-      tr.querySelector(".audit").addEventListener("click", () => this.showAudit(entry));
+      tr.querySelector(".audit").addEventListener("click", () => this.act(() => this.showAudit(entry)));
       tr.querySelector(".remove")?.addEventListener("click", () => this.remove(entry));
     });
     el.querySelector("#wl-audit .close")?.addEventListener("click", () => { this.audit = null; Admin.render(); });
@@ -108,7 +108,7 @@ Admin.pages.routing = {
         <tbody id="routes">${rows}</tbody></table>`;
     const form = el.querySelector("#rt-form");
     form.elements.precinct.addEventListener("change", async () => {
-      this.precinct = form.elements.precinct.value; this.message = ""; await this.load(); Admin.render();
+      this.precinct = form.elements.precinct.value; this.message = ""; await Admin.refresh();
     });
     form.addEventListener("submit", (ev) => { ev.preventDefault(); this.save(el, form); });
   },
