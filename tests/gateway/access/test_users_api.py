@@ -142,3 +142,16 @@ def test_cli_create_user_shares_the_rules(gateway) -> None:  # type: ignore[no-u
                                     "--password", "12345678"])  # fmt: skip
     assert made.exit_code == 0, made.output
     assert gateway.login("o9", "12345678").get("/api/v1/auth/me").json()["precinct_id"] == "p1"
+
+
+def test_admin_names_a_precinct(gateway, admin) -> None:  # type: ignore[no-untyped-def]
+    gateway.add_user("off", "officer", precinct_id="p1")
+    officer = gateway.login("off")
+    assert officer.put("/api/v1/precincts/p1", json={"name": "浔阳派出所"}).status_code == 403
+    assert admin.put("/api/v1/precincts/p9", json={"name": "无"}).status_code == 404
+    assert admin.put("/api/v1/precincts/p1", json={"name": ""}).status_code == 422
+    assert admin.put("/api/v1/precincts/p1", json={"name": "浔阳派出所"}).status_code == 200
+    assert officer.get("/api/v1/precincts").json() == [{"id": "p1", "name": "浔阳派出所"}]
+    # Adding a compound later keeps the name.
+    gateway.add_compound("c3", "p1")
+    assert admin.get("/api/v1/precincts").json()[0]["name"] == "浔阳派出所"
