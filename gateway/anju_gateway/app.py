@@ -32,6 +32,7 @@ from anju_gateway.api.routes import (
     precincts,
     routing,
     sync,
+    users,
     watchlist,
 )
 from anju_gateway.api.routes import analytics as analytics_routes
@@ -139,7 +140,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         )
         return await request_validation_exception_handler(request, exc)
 
-    for module in (auth, alerts, lifecycle, live, edge, admin, health):
+    for module in (auth, alerts, lifecycle, live, edge, admin, users, health):
         app.include_router(module.router)
     for module in (watchlist, sync, precincts, routing, report_routes, analytics_routes):
         app.include_router(module.router)

@@ -87,3 +87,14 @@ def precinct_name(conn: sqlite3.Connection, *, precinct_id: str) -> str:
     """The precinct's name, or its id when it has none (or is not known)."""
     row = conn.execute("SELECT name FROM precincts WHERE id = ?", (precinct_id,)).fetchone()
     return row[0] if row is not None and row[0] else precinct_id
+
+
+@dataclass(frozen=True, slots=True)
+class Precinct:
+    id: str
+    name: str
+
+
+def list_precincts(conn: sqlite3.Connection) -> list[Precinct]:
+    rows = conn.execute("SELECT id, name FROM precincts ORDER BY id").fetchall()
+    return [Precinct(r["id"], r["name"]) for r in rows]
