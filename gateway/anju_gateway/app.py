@@ -32,9 +32,11 @@ from anju_gateway.api.routes import (
     precincts,
     routing,
     sync,
+    users,
     watchlist,
 )
 from anju_gateway.api.routes import analytics as analytics_routes
+from anju_gateway.api.routes import pages as page_routes
 from anju_gateway.api.routes import reports as report_routes
 from anju_gateway.api.routes import viid as viid_routes
 from anju_gateway.clock import Clock, SystemClock
@@ -146,10 +148,11 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         )
         return await request_validation_exception_handler(request, exc)
 
-    for module in (auth, alerts, lifecycle, live, edge, admin, health):
+    for module in (auth, alerts, lifecycle, live, edge, admin, users, health):
         app.include_router(module.router)
     for module in (watchlist, sync, precincts, routing, report_routes, analytics_routes):
         app.include_router(module.router)
+    app.include_router(page_routes.router)
     app.include_router(edge_health.router)
     app.include_router(edge_actions.router)
     app.include_router(viid_routes.router)
