@@ -156,3 +156,31 @@ def test_link_set_through_the_page_registers_and_counts(  # type: ignore[no-unty
     page.set_viewport_size({"width": 1024, "height": 768})
     page.screenshot(path=str(ARTIFACTS / "admin_viid_en-1024x768.png"))
     assert "Failed uploads" in page.inner_text("#vi-status")
+
+
+def test_turning_the_link_off_and_another_precinct(  # type: ignore[no-untyped-def]
+    gw: GatewayServer, upper: ViidServer, page
+) -> None:
+    log_in(page, gw, "root")
+    open_admin(page, "viid")
+    page.select_option("#vi-form select[name=precinct]", label="浔阳派出所")
+    page.wait_for_selector("#vi-status >> text=该派出所尚未设置视图库对接")
+    page.click("#vi-form button[type=submit]")  # empty: the page says what is missing first
+    assert page.inner_text("#vi-error") == "请填写以 http:// 或 https:// 开头的上级视图库地址"
+    fill(page, upper, upper.password)
+    page.check("#vi-form input[name=which][value=pick]")
+    page.click("#vi-form button[type=submit]")
+    assert page.inner_text("#vi-error") == "请至少选择一种警情类型"
+    page.check("#vi-form input[name=which][value=police]")
+    page.click("#vi-form button[type=submit]")
+    page.wait_for_selector("#vi-state:has-text('已注册')", timeout=15000)
+    page.uncheck("#vi-form input[name=enabled]")
+    page.click("#vi-form button[type=submit]")
+    page.wait_for_selector("#vi-state:has-text('已停用')")
+    assert "不上传警情" in page.inner_text("#vi-status")
+    assert gw.login("root").get("/api/v1/precincts/p1/viid").json()["enabled"] is False
+    # Another precinct by name: its own (empty) settings, the first one's untouched.
+    page.select_option("#vi-form select[name=precinct]", label="庐山派出所")
+    page.wait_for_selector("#vi-status >> text=该派出所尚未设置视图库对接")
+    assert page.input_value("#vi-form input[name=url]") == ""
+    assert page.get_attribute("#vi-form input[name=password]", "placeholder") == "第一次设置必填"
