@@ -144,9 +144,9 @@ def test_link_set_through_the_page_registers_and_counts(  # type: ignore[no-unty
     shoot(page, "admin_viid")
     # The password is nowhere: not in the page, not in what the API sent it, not in the API.
     assert upper.password not in page.content() and WRONG not in page.content()
-    for resp in seen:
-        if resp.request.method == "GET":
-            assert upper.password not in resp.text() and WRONG not in resp.text()
+    assert any(r.request.method == "PUT" for r in seen)
+    for resp in seen:  # the settings and every status the page fetched
+        assert upper.password not in resp.text() and WRONG not in resp.text()
     api = gw.login("root")
     for path in ("/api/v1/precincts/p1/viid", "/api/v1/precincts/p1/viid/status"):
         text = api.get(path).text
