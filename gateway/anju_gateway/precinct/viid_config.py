@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from anju_contracts import AlertKind, Strict
 from anju_contracts.gbcode import GbCode
 from anju_gateway.precinct.viid_secrets import ViidSecrets
 from anju_gateway.store import Database
 from anju_gateway.store import viid as store
+
+# Every state the link keeps (precinct/viid_link.py); the console page has words for each.
+LINK_STATES = (
+    "registered", "unregistered", "unreachable", "refused", "keepalive_refused", "auth_failed",
+    "no_password",
+)  # fmt: skip
 
 
 class ViidLinkRequest(Strict):
@@ -30,6 +36,14 @@ class ViidLinkRequest(Strict):
     )
     keepalive_s: float = Field(default=60.0, ge=5, le=3600)
     enabled: bool = True
+
+    @field_validator("system_id", mode="before")
+    @classmethod
+    def _twenty_digits(cls, value: object) -> object:
+        # The console shows the API's words: Chinese first, English after " / ".
+        if not (isinstance(value, str) and len(value) == 20 and value.isdigit()):
+            raise ValueError("本系统编号须为 20 位数字 / our system id must be 20 digits")
+        return value
 
 
 class ViidLinkView(Strict):
@@ -55,8 +69,7 @@ class ViidDeadLetter(Strict):
 
 
 class ViidStatusView(ViidLinkView):
-    state: str = Field(description="registered, unregistered, unreachable, refused, "
-                       "keepalive_refused, auth_failed or no_password")  # fmt: skip
+    state: str = Field(description="One of LINK_STATES.")
     registered_at: str | None
     last_keepalive_at: str | None
     clock_offset_s: float | None = Field(description="Upper system's clock minus ours.")
@@ -71,7 +84,7 @@ def set_link(
     """Store the link (a new session starts); ValueError when no password is known."""
     secrets = ViidSecrets(data_dir)
     if req.password is None and secrets.get(precinct_id) is None:
-        raise ValueError("a password is needed the first time")
+        raise ValueError("第一次设置需要填写密码 / a password is needed the first time")
     if req.password is not None:
         secrets.put(precinct_id, req.password)
     with db.write() as conn:

@@ -89,3 +89,25 @@ def test_cli_sets_and_shows_the_link(tmp_path: Path, upper: ViidServer) -> None:
     assert shown.exit_code == 0, shown.output
     assert "p1  unregistered" in shown.output and "pending 0" in shown.output
     assert "pw-from-env" not in shown.output
+
+
+def test_password_left_out_keeps_the_stored_one_and_refusals_speak_chinese(
+    gw: GatewayServer, upper: ViidServer
+) -> None:
+    admin = gw.login("admin")
+    body = {"url": upper.url, "system_id": SYSTEM, "username": upper.username}
+    first = admin.put("/api/v1/precincts/p1/viid", json=body)
+    assert first.status_code == 422 and "第一次设置需要填写密码" in first.json()["detail"]
+    short = admin.put(
+        "/api/v1/precincts/p1/viid", json=body | {"system_id": "3604", "password": "x"}
+    )
+    assert short.status_code == 422 and "本系统编号须为 20 位数字" in short.text
+    assert admin.put(
+        "/api/v1/precincts/p1/viid", json=body | {"password": upper.password}
+    ).is_success
+    again = admin.put("/api/v1/precincts/p1/viid", json=body | {"keepalive_s": 30})
+    assert again.status_code == 200 and again.json()["password_set"] is True
+    assert again.json()["keepalive_s"] == 30
+    status = "/api/v1/precincts/p1/viid/status"
+    wait_until(lambda: admin.get(status).json()["state"] == "registered",
+               timeout=15, message="registered with the kept password")  # fmt: skip

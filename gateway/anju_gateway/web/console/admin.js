@@ -1,5 +1,6 @@
 // Admin pages of the officers' console: the shell (nav entries by role, sub-pages), the users and
-// roles page, compounds and enrolment codes. The watch list and routing are in admin_watch.js.
+// roles page, compounds and enrolment codes. The watch list and routing are in admin_watch.js,
+// the 视图库 (GA/T 1400) link in admin_viid.js.
 // app.js calls Admin.start(user), Admin.show(tab), Admin.render() and Admin.reset().
 "use strict";
 
@@ -39,7 +40,7 @@ const Admin = {
       Object.values(this.pages).forEach((p) => { p.message = ""; p.error = ""; });
     }
     const root = $("#admin-tab");
-    const subs = ["users", "compounds", "routing"];
+    const subs = ["users", "compounds", "routing", "viid"];
     root.innerHTML = (this.tab === "admin" ? `<nav class="subnav">${subs.map((s) =>
       `<button type="button" data-sub="${s}" class="${s === this.sub ? "active" : ""}">${t("adm_" + s)}</button>`).join("")}</nav>` : "")
       + `<section id="adm-page" class="adm-page"></section>`;
