@@ -206,7 +206,7 @@ function renderList() {
         <strong>${esc(label("kind", a.kind))}</strong><span class="state st-${a.state}">${esc(label("state", a.state))}</span></div>
       <div class="line2"><span class="place">${esc(place(a))}</span>
         <time>${fmtTime(a.ts)}</time></div>
-      <div class="sla lvl-${sla.level}">${esc(sla.text)}</div></li>`;
+      <div class="sla lvl-${sla.level}">${esc(sla.text)}</div>${outageLine(a)}</li>`;
   }).join("");
   for (const id of [...state.checked]) if (!rows.some((a) => a.id === id && bulkable(a))) state.checked.delete(id);
   renderBulk();
@@ -257,7 +257,7 @@ const RES_FALSE = ["false_detection", "resident", "device_fault", "test"];
 // An alert's details as labelled fields in words (人数 7, 最多允许 4, 停留 21 秒), never the raw keys;
 // internal ones (the gate's sequence number, the tracker's id) are left out.
 const DETAIL_HIDDEN = new Set(["seq", "track_id"]);
-const DETAIL_TIMES = new Set(["device_ts", "box_ts", "last_seen", "last_heartbeat", "enrolled_at"]);
+const DETAIL_TIMES = new Set(["device_ts", "box_ts", "last_seen", "last_heartbeat", "enrolled_at", "cleared_at"]);
 const DETAIL_SECONDS = new Set(["held_seconds", "dwell_s", "frozen_s", "offline_s", "skew_s", "silent_s"]);
 const DETAIL_WORDS = { event_type: "event_type", direction: "direction", label: "object", device_kind: "dev_kind",
                        state: "dev_state", watchlist_kind: "watchlist_kind", counter: "counter" };
@@ -304,7 +304,7 @@ async function renderDetail(id) {
         <dt>${t("owner")}</dt><dd>${esc(x.owner || x.property_owner || t("none"))}</dd>
         <dt>${t("objects")}</dt><dd>${objects}</dd>
         ${x.resolution ? `<dt>${t("resolution")}</dt><dd>${esc(label("res", x.resolution))}</dd>` : ""}
-        ${details}
+        ${outageRows(a)}${details}
       </dl>
     </div>
     <form id="act" class="act">
@@ -315,14 +315,14 @@ async function renderDetail(id) {
       <p class="error" id="act-error"></p>
     </form>
     <h3>${t("history")}</h3>
-    <ol class="history">${events.map((e) => historyLine(a, e)).join("")}</ol>`;
+    <ol class="history">${events.map((e) => historyLine(a, e, events)).join("")}</ol>`;
   $("#detail").dataset.id = id;  // which alert the pane shows (tests wait for it)
   $("#act").addEventListener("click", onAction);
   // Resolving is one step: where 办结 is offered, its resolution chooser is shown at once.
   if (buttons.some(([b]) => b === "resolve")) showResolutions("resolve");
 }
 // One history line; what raised the alert is named (北门), not its id.
-function historyLine(a, e) {
+function historyLine(a, e, events) {
   const raisedBy = `${a.source_kind}:${a.source_id}`;
   let actor = e.actor;
   if (actor === raisedBy) actor = sourceLabel(a);
@@ -331,7 +331,7 @@ function historyLine(a, e) {
   else if (actor.startsWith(`${a.compound_id}:`)) actor = `${a.compound_name || a.compound_id} ${actor.slice(a.compound_id.length + 1)}`;
   const note = e.action === "received"
     ? [a.compound_name || a.compound_id, a.zone_name || a.zone, label("handler_names", a.handler || "police")].filter(Boolean).join(" · ")
-    : e.note;
+    : outageNote(a, e, events) ?? e.note;
   return `<li><time>${fmtTime(e.at)}</time> <b>${esc(actor)}</b> ${esc(t(e.action) || e.action)}
     ${e.to_state && e.action !== "received" ? "→ " + esc(label("state", e.to_state)) : ""} ${note ? "· " + esc(note) : ""}</li>`;
 }
