@@ -213,3 +213,15 @@ def test_a_box_silent_again_while_its_alert_is_open(gw: GatewayServer) -> None:
     clock.advance(seconds=30)
     beat(edge, clock.now())
     assert actions(officer, alert_id) == ["received", "cleared", "occurrence", "cleared"]
+
+
+def test_a_gate_action_on_a_repeat_goes_to_the_open_alert(gw: GatewayServer) -> None:
+    edge = box(gw)
+    first, second = outage(T0), outage(T0 + timedelta(minutes=5))
+    send(edge, first, second)
+    at = format_ts(T0 + timedelta(minutes=6))
+    action = {"v": 1, "action_id": str(ULID()), "alert_id": second["id"], "action": "close",
+              "actor": "guard", "note": "摄像机已重启", "ts": at}  # fmt: skip
+    assert edge.post("/api/v1/edge/alert-actions", json=action).status_code == 204
+    row = gw.login("o1").get(f"/api/v1/alerts/{first['id']}").json()
+    assert row["state"] == "resolved" and row["extra"]["property_closed_at"]

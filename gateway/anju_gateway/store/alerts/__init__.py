@@ -9,6 +9,7 @@ from anju_gateway.store.alerts.outages import (
     OUTAGE_KINDS,
     Outage,
     add_occurrence,
+    merged_into,
     open_outage,
     unrecovered,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "known_ids",
     "lifecycle_state",
     "mark_cleared",
+    "merged_into",
     "migrations",
     "open_outage",
     "query_alerts",

@@ -55,6 +55,14 @@ def add_occurrence(
     return int(count[0])
 
 
+def merged_into(conn: sqlite3.Connection, *, alert_id: str) -> str:
+    """The alert an id stands for: itself, or the open alert it became an occurrence of."""
+    row = conn.execute(
+        "SELECT alert_id FROM alert_occurrences WHERE id = ?", (alert_id,)
+    ).fetchone()
+    return str(row[0]) if row else alert_id
+
+
 @dataclass(frozen=True, slots=True)
 class Outage:
     """An open, not yet recovered device outage alert."""
