@@ -138,6 +138,7 @@ async function loadAlerts() {
   }
   const pages = await Promise.all(queries.map((q) => api("/api/v1/alerts?" + q)));
   state.alerts = new Map(pages.flatMap((p) => p.alerts).map((a) => [a.id, a]));
+  resetPaging(pages[0].next_before);  // older than the newest 200: paging.js
   learnPlaces(state.alerts.values());
   renderList();
 }
@@ -207,7 +208,7 @@ function renderList() {
       <div class="line2"><span class="place">${esc(place(a))}</span>
         <time>${fmtTime(a.ts)}</time></div>
       <div class="sla lvl-${sla.level}">${esc(sla.text)}</div>${outageLine(a)}</li>`;
-  }).join("");
+  }).join("") + moreItem(rows.length);
   for (const id of [...state.checked]) if (!rows.some((a) => a.id === id && bulkable(a))) state.checked.delete(id);
   renderBulk();
   renderCounters();
