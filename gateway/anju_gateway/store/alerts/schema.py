@@ -20,6 +20,8 @@ LIFECYCLE_COLUMNS = (
     "ack_breached_at",
     "close_breached_at",
 )
+# Added with dispatch targets: whom the alert was dispatched to (派警对象), as named.
+DISPATCH_COLUMNS = ("dispatched_to",)
 # Added with routing (分类处置): the property's own track, worked at the gate console.
 PROPERTY_COLUMNS = (
     "property_owner",
@@ -103,3 +105,9 @@ def m004_outages(db: SUDatabase) -> None:
         )"""
     )
     db.execute("CREATE INDEX alert_occurrences_alert ON alert_occurrences(alert_id)")
+
+
+@migrations()
+def m005_dispatch_target(db: SUDatabase) -> None:
+    for column in DISPATCH_COLUMNS:
+        db.execute(f"ALTER TABLE alerts ADD COLUMN {column} TEXT")

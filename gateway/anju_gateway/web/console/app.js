@@ -304,11 +304,13 @@ async function renderDetail(id) {
         <dt>${t("handler")}</dt><dd>${esc(label("handler_names", a.handler || "police"))}</dd>
         <dt>${t("owner")}</dt><dd>${esc(x.owner || x.property_owner || t("none"))}</dd>
         <dt>${t("objects")}</dt><dd>${objects}</dd>
+        ${x.dispatched_to ? `<dt>${t("target")}</dt><dd id="detail-target">${esc(x.dispatched_to)}</dd>` : ""}
         ${x.resolution ? `<dt>${t("resolution")}</dt><dd>${esc(label("res", x.resolution))}</dd>` : ""}
         ${outageRows(a)}${details}
       </dl>
     </div>
     <form id="act" class="act">
+      ${buttons.some(([b]) => b === "dispatch") ? dispatchField() : ""}
       <select name="resolution" hidden></select>
       <input name="note" maxlength="500" placeholder="${t("note")}">
       <div class="buttons">${buttons.map(([b, cls]) => `<button type="button" class="${cls}" data-action="${b}">${t(b)}</button>`).join("")}
@@ -321,6 +323,7 @@ async function renderDetail(id) {
   $("#act").addEventListener("click", onAction);
   // Resolving is one step: where 办结 is offered, its resolution chooser is shown at once.
   if (buttons.some(([b]) => b === "resolve")) showResolutions("resolve");
+  if (buttons.some(([b]) => b === "dispatch")) fillTargets(a).catch(() => {});  // typing still works
 }
 // One history line; what raised the alert is named (北门), not its id.
 function historyLine(a, e, events) {
@@ -332,7 +335,7 @@ function historyLine(a, e, events) {
   else if (actor.startsWith(`${a.compound_id}:`)) actor = `${a.compound_name || a.compound_id} ${actor.slice(a.compound_id.length + 1)}`;
   const note = e.action === "received"
     ? [a.compound_name || a.compound_id, a.zone_name || a.zone, label("handler_names", a.handler || "police")].filter(Boolean).join(" · ")
-    : outageNote(a, e, events) ?? e.note;
+    : outageNote(a, e, events) ?? taggedNote(e) ?? e.note;
   return `<li><time>${fmtTime(e.at)}</time> <b>${esc(actor)}</b> ${esc(t(e.action) || e.action)}
     ${e.to_state && e.action !== "received" ? "→ " + esc(label("state", e.to_state)) : ""} ${note ? "· " + esc(note) : ""}</li>`;
 }
@@ -353,6 +356,7 @@ async function onAction(ev) {
   }
   const body = { note: form.elements.note.value };
   if (action === "resolve" || action === "false_alarm") body.resolution = sel.value;
+  if (action === "dispatch") { body.target = dispatchTarget(form); if (!body.target) return; }
   const path = action === "false_alarm" ? "false-alarm" : action;
   try {
     await api(`/api/v1/alerts/${state.selected}/${path}`, { method: "POST", body: JSON.stringify(body) });
