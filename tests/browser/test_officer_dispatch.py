@@ -9,14 +9,12 @@ from anju_contracts import format_ts, utcnow
 from anju_gateway.access.security import hash_password
 from anju_gateway.store.users import Role, create_user
 from tests.browser.test_officer_worklist import (  # noqa: F401  (gw: fixture)
-    OVERFLOWING,
-    SIZES,
+    at_every_size,
     gw,
     log_in,
     named_box,
     post_alert,
 )
-from tests.support.browser import ARTIFACTS
 from tests.support.servers import GatewayServer
 
 pytestmark = pytest.mark.browser
@@ -44,12 +42,7 @@ def test_dispatch_to_an_officer_by_name(gw: GatewayServer, page) -> None:  # noq
     page.click("#act button[data-action=dispatch]")  # to nobody: refused in the page
     assert page.inner_text("#act-error") == "请填写派警对象"
     assert page.inner_text("#detail-state") == "已签收"
-    ARTIFACTS.mkdir(exist_ok=True)
-    for width, height in SIZES:
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(300)
-        assert page.evaluate(OVERFLOWING) == [], f"overflow at {width}x{height}"
-        page.screenshot(path=str(ARTIFACTS / f"officer_dispatch_{width}x{height}.png"))
+    at_every_size(page, "officer_dispatch")
 
     page.fill("#act input[name=target]", "李娜")
     page.fill("#act input[name=note]", "速到东侧围墙")

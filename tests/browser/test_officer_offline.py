@@ -13,13 +13,11 @@ from ulid import ULID
 
 from anju_contracts import DeviceHealth, Heartbeat, format_ts
 from tests.browser.test_officer_worklist import (  # noqa: F401  (gw: fixture)
-    OVERFLOWING,
-    SIZES,
+    at_every_size,
     gw,
     log_in,
     named_box,
 )
-from tests.support.browser import ARTIFACTS
 from tests.support.servers import GatewayServer
 
 pytestmark = pytest.mark.browser
@@ -93,12 +91,7 @@ def test_two_outages_one_row_then_recovered(gw: GatewayServer, page) -> None:  #
     history = page.inner_text("ol.history")
     assert "已恢复 · 设备恢复在线" in history
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    for width, height in SIZES:
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(300)
-        assert page.evaluate(OVERFLOWING) == [], f"overflow at {width}x{height}"
-        page.screenshot(path=str(ARTIFACTS / f"officer_offline_{width}x{height}.png"))
+    at_every_size(page, "officer_offline")
 
     page.click("button.lang-switch >> nth=-1")
     page.wait_for_function("() => document.documentElement.lang === 'en'")
