@@ -8,11 +8,16 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
 from anju_gateway.api.downloads import csv_download
-from anju_gateway.api.routes.reports import page_user, report_scope, scope_label
+from anju_gateway.api.routes.reports import (
+    login_redirect,
+    page_user,
+    report_scope,
+    scope_label,
+)
 from anju_gateway.api.schemas import FIRST_DAY, LAST_DAY, Day
 from anju_gateway.metrics import REJECTED
 from anju_gateway.reports import svg
@@ -203,7 +208,7 @@ def analytics_page(
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
 ) -> Response:
     if user is None:
-        return RedirectResponse(f"/?next={request.url.path}", status_code=303)
+        return login_redirect(request)
     compound_id, kind = compound_id or None, kind or None  # empty form fields
     q = build_query(db, clock, settings, user, from_, to, compound_id, kind, by)
     return HTMLResponse(

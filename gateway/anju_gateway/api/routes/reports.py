@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -106,6 +107,13 @@ def page_user(request: Request, db: DbDep, clock: ClockDep) -> User | None:
         raise
 
 
+def login_redirect(request: Request) -> RedirectResponse:
+    """To the console's login, which comes back to this page afterwards: its path and query
+    (the day, the filters), encoded so the query survives as one ``next`` value."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/?next={quote(here, safe='/')}", status_code=303)
+
+
 @router.get("/reports/daily", response_class=HTMLResponse, include_in_schema=False)
 def daily_page(
     request: Request,
@@ -116,6 +124,6 @@ def daily_page(
     date_: Annotated[Day | None, Query(alias="date")] = None,
 ) -> Response:
     if user is None:
-        return RedirectResponse(f"/?next={request.url.path}", status_code=303)
+        return login_redirect(request)
     report = _report(user, db, clock, settings, date_)
     return HTMLResponse(render_daily(report, scope_label(user)))

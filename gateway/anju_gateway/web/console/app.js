@@ -87,12 +87,17 @@ $("#login-form").addEventListener("submit", async (ev) => {
   if (next) { location.assign(next); return; }
   start();
 });
-// Where the officer was going before the login (a report page sends ?next=/reports/daily):
-// a path of this gateway only, never another site.
+// Where the officer was going before the login (a report page sends ?next=/reports/daily%3F…,
+// its query kept): a page of this gateway only, never another site — judged on the URL the
+// browser would really open (it drops tabs and newlines, reads a backslash as /), not on the text.
 function nextPath() {
   const next = new URLSearchParams(location.search).get("next");
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return null;
-  return next === "/" ? null : next;
+  if (!next || !next.startsWith("/")) return null;
+  let url;
+  try { url = new URL(next, location.origin); } catch (e) { return null; }
+  if (url.origin !== location.origin) return null;
+  const path = url.pathname + url.search + url.hash;
+  return path === "/" ? null : path;
 }
 $("#logout").addEventListener("click", async () => {
   await fetch("/api/v1/auth/logout", { method: "POST" });
