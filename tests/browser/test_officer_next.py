@@ -36,3 +36,18 @@ def test_another_site_is_ignored(gw: GatewayServer, page, next_: str) -> None:  
     log_in_here(page)
     page.wait_for_selector("#app:not([hidden])")  # the console opens instead
     assert page.url.startswith(gw.url + "/")
+
+
+def test_logged_in_meanwhile_goes_there_too(gw: GatewayServer, page) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    """Sent to the login from a report, the officer logs in in another tab; reloading this one
+    opens the report, not the console."""
+    wanted = "/reports/daily?date=2026-12-01"
+    page.goto(gw.url + wanted)
+    page.wait_for_selector("#login:not([hidden])")
+    sent_to = page.url
+    other = page.context.new_page()
+    other.goto(gw.url + "/")
+    log_in_here(other)
+    other.wait_for_selector("#app:not([hidden])")
+    page.goto(sent_to)
+    page.wait_for_url(gw.url + wanted)

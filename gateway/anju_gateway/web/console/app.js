@@ -482,6 +482,9 @@ document.querySelectorAll("a.tab").forEach((a) => a.addEventListener("click", (e
 // ---- start ----
 async function start() {
   try { state.user = await api("/api/v1/auth/me"); } catch (e) { return; }
+  // Logged in meanwhile (another tab): a ?next= page is where the officer was going.
+  const next = nextPath();
+  if (next) { location.replace(next); return; }
   $("#login").hidden = true; $("#app").hidden = false;
   applyLang();
   await loadCompounds();
