@@ -13,11 +13,13 @@ from ulid import ULID
 
 from anju_contracts import DeviceHealth, Heartbeat, format_ts
 from tests.browser.test_officer_worklist import (  # noqa: F401  (gw: fixture)
+    OVERFLOWING,
     at_every_size,
     gw,
     log_in,
     named_box,
 )
+from tests.support.browser import ARTIFACTS
 from tests.support.servers import GatewayServer
 
 pytestmark = pytest.mark.browser
@@ -98,3 +100,5 @@ def test_two_outages_one_row_then_recovered(gw: GatewayServer, page) -> None:  #
     assert row.locator(".times").inner_text() == "2 times"
     assert row.locator(".recovered").inner_text().startswith("Recovered ")
     assert "occurrence 2" in page.inner_text("ol.history")
+    assert page.evaluate(OVERFLOWING) == [], "overflow in English at 1024x768"
+    page.screenshot(path=str(ARTIFACTS / "officer_offline_en_1024x768.png"))
