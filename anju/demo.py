@@ -59,7 +59,7 @@ def _seed_gateway(data_dir: Path) -> None:
     from anju_contracts.common import format_ts
     from anju_gateway.access.security import hash_password
     from anju_gateway.store import Database
-    from anju_gateway.store.compounds import upsert_compound
+    from anju_gateway.store.compounds import upsert_compound, upsert_precinct
     from anju_gateway.store.users import Role, create_user
 
     db = Database(data_dir / "gateway.sqlite3")
@@ -69,6 +69,8 @@ def _seed_gateway(data_dir: Path) -> None:
         upsert_compound(
             conn, compound_id=COMPOUND, name="安居示范小区", precinct_id=PRECINCT, now=now
         )
+        # Named, so the admin pages show 示范派出所, never its id.
+        upsert_precinct(conn, precinct_id=PRECINCT, name="示范派出所")
         for username, password, role, precinct, compound, name in USERS:
             create_user(
                 conn,

@@ -6,7 +6,7 @@ import base64
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ulid import ULID
@@ -54,8 +54,12 @@ class AlertSink:
         outbox: Outbox,
         on_raised: Callable[[Alert], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        gb_codes: Mapping[str, str] | None = None,
     ) -> None:
         self.compound_id = compound_id
+        # Each device's 20-digit GB/T 28181 code from the config, carried with its alerts as
+        # details["gb_code"] (the gateway's GA/T 1400 uploads name the device by it).
+        self._gb_codes = dict(gb_codes or {})
         self.outbox = outbox
         self._listeners: list[Callable[[Alert], None]] = [on_raised] if on_raised else []
         self._clock = clock
@@ -70,6 +74,10 @@ class AlertSink:
         thumbnail that would be thrown away)."""
         last = self._last.get(f"{kind.value}|{source_id}|{dedup_key}")
         return last is not None and self._clock() - last < cooldown_s
+
+    def _details(self, draft: AlertDraft) -> dict[str, DetailValue]:
+        code = self._gb_codes.get(f"{draft.source_kind.value}:{draft.source_id}")
+        return draft.details if code is None else {**draft.details, "gb_code": code}
 
     def raise_alert(self, draft: AlertDraft) -> Alert | None:
         key = f"{draft.kind.value}|{draft.source_id}|{draft.dedup_key}"
@@ -90,7 +98,7 @@ class AlertSink:
             ts=utcnow(),
             zone=draft.zone,
             objects=list(draft.objects),
-            details=draft.details,
+            details=self._details(draft),
             snapshot_jpeg_b64=(
                 base64.b64encode(draft.snapshot_jpeg).decode("ascii")
                 if draft.snapshot_jpeg is not None

@@ -37,10 +37,12 @@ def run(config: ConfigFile) -> None:
 
     from anju_common.ratelog import setup_logging
     from anju_edge.service import EdgeService
+    from anju_edge.shutdown import leave
 
     cfg = _load(config)
     setup_logging(cfg.log_level)
     EdgeService(cfg).run_forever()
+    leave()  # a detector thread still inside the model must not abort the process at exit
 
 
 @app.command("check-config")

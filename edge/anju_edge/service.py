@@ -60,7 +60,7 @@ class EdgeService:
         # Delivery: the outbox, the uplink that drains it, and the one sink both paths feed.
         self.outbox = Outbox(config.data_dir / "outbox.sqlite3", config.outbox.max_bytes)
         self.uplink = Uplink(config.gateway, self.outbox, config.token_path())
-        self.sink = AlertSink(config.compound_id, self.outbox)
+        self.sink = AlertSink(config.compound_id, self.outbox, gb_codes=config.gb_codes())
         self.sink.add_listener(lambda _alert: self.uplink.notify())
         self.sink.add_listener(self._publish_alert)
         self.devices = DeviceRegistry(config)

@@ -33,15 +33,19 @@ from anju_gateway.api.routes import (
     precincts,
     routing,
     sync,
+    users,
     watchlist,
 )
 from anju_gateway.api.routes import analytics as analytics_routes
+from anju_gateway.api.routes import pages as page_routes
 from anju_gateway.api.routes import reports as report_routes
+from anju_gateway.api.routes import viid as viid_routes
 from anju_gateway.clock import Clock, SystemClock
 from anju_gateway.edges.supervision import check_edges
 from anju_gateway.events import EventHub
 from anju_gateway.metrics import REJECTED
 from anju_gateway.precinct.link import PrecinctLink
+from anju_gateway.precinct.viid_link import ViidLink
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.web.headers import SecurityHeaders
@@ -74,6 +78,7 @@ def begin_shutdown(app: FastAPI) -> None:
     app.state.supervisor.request_stop()
     app.state.sla_sweeper.request_stop()
     app.state.precinct_link.request_stop()
+    app.state.viid_link.request_stop()
     app.state.hub.close()
     app.state.sync_hub.close()
 
@@ -87,13 +92,17 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.precinct_link.start()
+        app.state.viid_link.start()
         app.state.sla_sweeper.start()
         app.state.watching_since = app.state.clock.now()
         app.state.supervisor.start()
         yield
         begin_shutdown(app)
         deadline = time.monotonic() + WORKER_JOIN_S
-        for worker in (app.state.supervisor, app.state.sla_sweeper, app.state.precinct_link):
+        for worker in (
+            app.state.supervisor, app.state.sla_sweeper, app.state.precinct_link,
+            app.state.viid_link,
+        ):  # fmt: skip
             worker.stop(timeout_s=max(0.0, deadline - time.monotonic()))
         db.close()
 
@@ -109,6 +118,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.state.hub = EventHub()
     app.state.sync_hub = EventHub()  # wakes edges long-polling /api/v1/edge/sync
     app.state.precinct_link = PrecinctLink(db, settings, app.state.clock)
+    app.state.viid_link = ViidLink(db, settings, app.state.clock)
     app.state.login_throttle = SlidingWindowLimiter(
         settings.login_max_failures, settings.login_window_seconds
     )
@@ -139,12 +149,15 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         )
         return await request_validation_exception_handler(request, exc)
 
-    for module in (auth, alerts, lifecycle, dispatch, live, edge, admin, health):
+    for module in (auth, alerts, lifecycle, dispatch, live, edge, admin, users, health):
         app.include_router(module.router)
     for module in (watchlist, sync, precincts, routing, report_routes, analytics_routes):
         app.include_router(module.router)
+    app.include_router(page_routes.router)
     app.include_router(edge_health.router)
     app.include_router(edge_actions.router)
+    app.include_router(viid_routes.router)
+    app.include_router(viid_routes.viid_router)
     app.include_router(console.router)
     app.mount("/console", console.static_files(), name="console")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

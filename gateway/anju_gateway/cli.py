@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from anju_common.ratelog import setup_logging
+from anju_gateway.precinct.viid_cli import app as viid_app
 
 app = typer.Typer(
     help="The central gateway (中心网关): API, officers' console, enrolment.", no_args_is_help=True
@@ -151,38 +152,39 @@ def create_user(
     """
     from anju_contracts import utcnow
     from anju_contracts.common import format_ts
-    from anju_gateway.access.security import hash_password
+    from anju_gateway.access.accounts import (
+        AccountError,
+        check_password,
+        check_role_fields,
+        save_account,
+    )
     from anju_gateway.store.users import Role
-    from anju_gateway.store.users import create_user as store_create_user
 
     try:
         role_value = Role(role)
     except ValueError:
         typer.echo(f"unknown role {role!r}; one of: {', '.join(r.value for r in Role)}", err=True)
         raise typer.Exit(2) from None
-    if role_value in (Role.officer,) and not precinct:
-        typer.echo("an officer needs --precinct", err=True)
-        raise typer.Exit(2)
-    if role_value is Role.property_manager and not compound:
-        typer.echo("a property manager needs --compound", err=True)
-        raise typer.Exit(2)
-    if password is None:
-        password = getpass.getpass("password: ")
-    if len(password) < 8:
-        typer.echo("password must have at least 8 characters", err=True)
-        raise typer.Exit(2)
-    _, db = _db(data_dir)
-    with db.write() as conn:
-        store_create_user(
-            conn,
-            username=username,
-            password_hash=hash_password(password),
-            role=role_value,
-            now=format_ts(utcnow()),
-            display_name=display_name,
-            precinct_id=precinct,
-            compound_id=compound,
-        )
+    try:
+        check_role_fields(role_value, precinct, compound)
+        if password is None:
+            password = getpass.getpass("password: ")
+        check_password(password)
+        _, db = _db(data_dir)
+        with db.write() as conn:
+            save_account(
+                conn,
+                username=username,
+                role=role_value,
+                password=password,
+                now=format_ts(utcnow()),
+                display_name=display_name,
+                precinct_id=precinct,
+                compound_id=compound,
+            )
+    except AccountError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"user {username} ({role_value.value})")
 
 
@@ -298,3 +300,6 @@ def routing_cmd(
         typer.echo(
             f"raise-at {policy.raise_at.value}: property alerts this severe go to the police"
         )
+
+
+app.add_typer(viid_app, name="viid")

@@ -27,6 +27,16 @@ WEBHOOK_DELIVERIES = Counter(
     "Precinct webhook delivery attempts, by outcome (delivered, retry, dead).",
     ["outcome"],
 )
+VIID_OBJECTS = Counter(
+    "anju_gateway_viid_object_attempts_total",
+    "GA/T 1400 object upload attempts, by outcome (delivered, retry, dead).",
+    ["outcome"],
+)
+VIID_SESSION = Counter(
+    "anju_gateway_viid_session_total",
+    "GA/T 1400 session requests, by request (register, keepalive, unregister) and outcome.",
+    ["request", "outcome"],
+)
 SLA_BREACHES = Counter(
     "anju_gateway_sla_breaches_total",
     "Alerts whose acknowledge or close clock ran out, by clock and severity.",

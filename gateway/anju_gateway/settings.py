@@ -66,6 +66,26 @@ class GatewaySettings(BaseSettings):
         default=10.0, gt=0, le=120, description="HTTP timeout of one webhook POST."
     )
 
+    # --- GA/T 1400 (视图库) link per precinct (issue 17) ---
+    viid_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="Upload attempts before an object is dead-lettered."
+    )
+    viid_backoff_initial_s: float = Field(
+        default=5.0, gt=0, le=3600, description="Delay before an object's first upload retry."
+    )
+    viid_backoff_max_s: float = Field(
+        default=1800.0, gt=0, le=86_400, description="Longest delay between upload retries."
+    )
+    viid_auth_retry_s: float = Field(
+        default=600.0, gt=0, le=86_400, description="Wait after refused credentials."
+    )
+    viid_poll_s: float = Field(
+        default=1.0, gt=0, le=60, description="How often the GA/T 1400 worker looks for work."
+    )
+    viid_timeout_s: float = Field(
+        default=10.0, gt=0, le=120, description="HTTP timeout of one GA/T 1400 request."
+    )
+
     sla_ack_minutes_critical: float = Field(
         default=1, gt=0, le=1440, description="Acknowledge a critical alert within (minutes)."
     )

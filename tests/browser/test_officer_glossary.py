@@ -1,17 +1,21 @@
 """One vocabulary: every alert type, with the details its raiser really writes, rendered in the
-officers' console (list and detail) in zh-CN and in English. The zh-CN page shows no raw key, no
-snake_case word and no English word; the English page no raw key or snake_case word."""
+officers' console (list and detail), the daily report and analytics, in zh-CN and in English. The
+zh-CN page shows no raw key, no snake_case word and no English word; the English page no raw key
+or snake_case word, and no Chinese but names."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from ulid import ULID
 
 from anju_contracts import AlertKind, format_ts
+from anju_gateway.clock import ManualClock
+from anju_gateway.store.compounds import upsert_precinct
 from tests.browser.test_officer_worklist import gw, log_in, named_box  # noqa: F401  (fixture)
 from tests.support.browser import ARTIFACTS
 from tests.support.servers import GatewayServer
@@ -56,9 +60,25 @@ KINDS: dict[AlertKind, tuple[tuple[str, str, str | None], dict[str, object]]] = 
 }
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 ENGLISH = re.compile(r"[A-Za-z]{2,}")
+CJK = re.compile(r"[\u3400-\u9fff]")
+# File formats an officer reads as such on a Chinese page (the export links).
+FORMATS = re.compile(r"\b(CSV|JSON|SVG)\b")
+NAMES = (
+    "安居示范小区",
+    "城南派出所",
+    "张伟",
+)  # names stay in their own language on an English page
+# The page's words: its text and its charts' labels, without the way to the other language
+# and the alert numbers (编号, kept to find an alert in the console).
+PAGE_TEXT = """() => {
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll('.lang-switch, code, svg').forEach((el) => el.remove());
+  const charts = [...document.querySelectorAll('svg text')].map((t) => t.textContent);
+  return body.innerText + '\\n' + charts.join('\\n');
+}"""
 
 
-def post(box: httpx.Client, kind: AlertKind) -> str:
+def post(box: httpx.Client, kind: AlertKind, ts: str = NOW) -> str:
     (source_kind, source_id, zone), details = KINDS[kind]
     alert_id = str(ULID())
     body = {
@@ -68,7 +88,7 @@ def post(box: httpx.Client, kind: AlertKind) -> str:
         "source_id": source_id,
         "kind": kind.value,
         "severity": "high",
-        "ts": NOW,
+        "ts": ts,
         "zone": zone,
         "objects": [{"label": "person", "score": 0.9, "box": [0.1, 0.1, 0.3, 0.6]}]
         if source_kind == "camera"
@@ -101,3 +121,51 @@ def test_every_edge_alert_kind_reads_in_words(gw: GatewayServer, page) -> None: 
                 assert not ENGLISH.findall(text), (kind, ENGLISH.findall(text), text)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"officer_glossary_{lang}_1366x768.png"))
+
+
+def overdue_day(server: GatewayServer) -> str:
+    """Every alert type, received 30 h ago and never closed, the officer and the precinct
+    named; returns the local day of those alerts."""
+    box = named_box(server)
+    with server.db.write() as conn:
+        conn.execute("UPDATE users SET display_name = '张伟' WHERE username = 'zhang.wei'")
+        upsert_precinct(conn, precinct_id="p1", name="城南派出所")
+    clock: ManualClock = server.clock  # type: ignore[attr-defined]
+    then = datetime.now(UTC) - timedelta(hours=30)
+    clock.set(then)
+    try:
+        for kind in KINDS:
+            post(box, kind, format_ts(then))
+    finally:
+        clock.set(datetime.now(UTC))
+    return then.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+def test_report_pages_read_in_one_language(gw: GatewayServer, page) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    """Every alert type, overdue (received 30 h ago, never closed), in the report and analytics."""
+    day = overdue_day(gw)
+    log_in(page, gw)
+    page.wait_for_selector("li.alert")
+    for lang in ("zh", "en"):
+        for path in (f"/reports/daily?date={day}", "/analytics"):
+            page.goto(f"{gw.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+            if path.startswith("/reports"):
+                assert page.locator("table.overdue tbody tr").count() == len(KINDS)
+            else:
+                assert page.locator("#heatmap text.row-label").count() == len(KINDS)
+            assert page.locator("#who").inner_text() == (
+                "张伟 (民警)" if lang == "zh" else "张伟 (officer)"
+            )
+            text = page.evaluate(PAGE_TEXT)
+            assert "安居示范小区" in text and "城南派出所" in text  # names, not c1 or p1
+            assert not re.search(r"\b[cp]1\b", text), (lang, path, text)
+            assert not SNAKE.findall(text), (lang, path, SNAKE.findall(text))
+            if lang == "zh":
+                words = ENGLISH.findall(FORMATS.sub("", text))
+                assert not words, (path, words, text)
+            else:
+                for name in NAMES:
+                    text = text.replace(name, "")
+                assert not CJK.findall(text), (path, CJK.findall(text), text)
+            name = "daily" if path.startswith("/reports") else "analytics"
+            page.screenshot(path=str(ARTIFACTS / f"glossary_{name}_{lang}_1366x768.png"))

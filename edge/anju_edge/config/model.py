@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from anju_contracts import Severity
 from anju_contracts import WireModel as Strict  # the one strict base: extra="forbid", frozen
 from anju_contracts.common import Ident
+from anju_contracts.gbcode import GbCode, check_gb_code
 from anju_edge.config.sources import CameraSource, MqttSource
 
 Point = tuple[Annotated[float, Field(ge=0.0, le=1.0)], Annotated[float, Field(ge=0.0, le=1.0)]]
@@ -173,9 +174,15 @@ class CameraConfig(Strict):
         default_factory=MqttSource,
         description="Where frames come from: mqtt (default), rtsp or http_snapshot.",
     )
+    gb_code: GbCode | None = Field(
+        default=None,
+        description="20-digit GB/T 28181 device code (type 131 or 132) for GA/T 1400 uploads.",
+    )
 
     @model_validator(mode="after")
     def _rules_name_known_zones(self) -> CameraConfig:
+        if self.gb_code is not None:
+            check_gb_code(self.gb_code, "camera", f"camera {self.id}")
         zone_ids = [z.id for z in self.zones]
         if len(set(zone_ids)) != len(zone_ids):
             raise ValueError("zone ids must be unique per camera")
@@ -189,6 +196,16 @@ class GateConfig(Strict):
     id: Ident = Field(description="Gate id, as in its MQTT topics.")
     name: str = Field(default="", max_length=64, description="Display name, e.g. 北门.")
     offline_severity: Severity = Field(default=Severity.high, description="Gate offline alert.")
+    gb_code: GbCode | None = Field(
+        default=None,
+        description="20-digit GB/T 28181 device code (type 117 or 134) for GA/T 1400 uploads.",
+    )
+
+    @model_validator(mode="after")
+    def _gb_code_is_a_gate(self) -> GateConfig:
+        if self.gb_code is not None:
+            check_gb_code(self.gb_code, "gate", f"gate {self.id}")
+        return self
 
 
 class GateRulesConfig(Strict):
@@ -312,7 +329,21 @@ class EdgeConfig(Strict):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:
                 raise ValueError(f"{kind} ids must be unique: {', '.join(dupes)}")
+        codes = [(f"{k} {d}", c) for k, d, c in self._coded()]
+        for i, (device, code) in enumerate(codes):
+            for other, same in codes[:i]:
+                if same == code:
+                    raise ValueError(f"{device}: gb_code {code} is already {other}'s")
         return self
+
+    def _coded(self) -> list[tuple[str, str, str]]:
+        gates = [("gate", g.id, g.gb_code) for g in self.gates]
+        cameras = [("camera", c.id, c.gb_code) for c in self.cameras]
+        return [(k, d, c) for k, d, c in gates + cameras if c is not None]
+
+    def gb_codes(self) -> dict[str, str]:
+        """``"<source_kind>:<id>"`` -> gb_code of every coded device."""
+        return {f"{k}:{d}": c for k, d, c in self._coded()}
 
     def token_path(self) -> Path:
         p = self.gateway.token_file

@@ -14,6 +14,7 @@ from anju_gateway.alerts.routing import Handler
 from anju_gateway.alerts.sla import ClockOutcome
 from anju_gateway.store.alerts import StoredAlert
 from anju_gateway.store.events import AlertEvent
+from anju_gateway.store.users import Role
 from anju_gateway.store.webhooks import DeliveryBase
 
 # A row id in a URL: SQLite integers are signed 64-bit, so anything larger is refused as 422
@@ -77,6 +78,41 @@ class UserView(Strict):
     compound_id: str | None
 
 
+Username = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,63}$")]
+Password = Annotated[str, Field(min_length=8, max_length=256)]
+
+
+class AccountView(UserView):
+    created_at: str
+    disabled: bool
+
+
+class AccountCreate(Strict):
+    username: Username = Field(description="Login name: lower-case letters, digits, . _ -")
+    display_name: str = Field(default="", max_length=40)
+    role: Role
+    password: Password
+    precinct_id: Ident | None = None
+    compound_id: Ident | None = None
+
+
+class PasswordReset(Strict):
+    password: Password
+
+
+class AccountEnabled(Strict):
+    enabled: bool
+
+
+class PrecinctView(Strict):
+    id: str
+    name: str
+
+
+class PrecinctRename(Strict):
+    name: str = Field(min_length=1, max_length=100)
+
+
 class LoginResponse(Strict):
     token: str
     expires_at: str
@@ -135,12 +171,14 @@ class WatchlistView(Strict):
     precinct_id: str | None
     expires_at: str | None
     created_by: str
+    created_by_name: str = Field(description="The display name of who added it.")
     created_at: str
 
 
 class WatchlistAuditView(Strict):
     action: str
     actor: str
+    actor_name: str
     at: str
     detail: dict[str, Any]
 

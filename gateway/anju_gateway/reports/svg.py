@@ -47,8 +47,21 @@ def _text_width(text: str, size: float) -> float:
     return sum(size if ord(ch) > 0x2E80 else size * 0.6 for ch in text)
 
 
-def heatmap(title: str, rows: Sequence[tuple[str, Sequence[int]]], subtitle: str = "") -> str:
-    """Rows of (label, 24 hourly counts) -> hour-of-day heatmap."""
+HEATMAP_AXIS = "时段(时) Hour of day · 颜色越深警情越多 darker = more alerts"
+TREND_AXIS = "日期 Date · 每日警情数 alerts per day"
+NO_DATA = "无数据 No data"
+
+
+def heatmap(
+    title: str,
+    rows: Sequence[tuple[str, Sequence[int]]],
+    subtitle: str = "",
+    *,
+    axis: str = HEATMAP_AXIS,
+    no_data: str = NO_DATA,
+) -> str:
+    """Rows of (label, 24 hourly counts) -> hour-of-day heatmap. The words default to both
+    languages (the exported file); a page passes its own language's."""
     cell, font = 28, 12
     label_w = int(max([_text_width(label, font) for label, _ in rows] + [80.0])) + 16
     left, top = label_w, 64
@@ -67,7 +80,7 @@ def heatmap(title: str, rows: Sequence[tuple[str, Sequence[int]]], subtitle: str
         )
     if not rows:
         body.append(
-            f'<text x="{left}" y="{top + 20}" font-size="13" fill="{MUTED}">无数据 No data</text>'
+            f'<text x="{left}" y="{top + 20}" font-size="13" fill="{MUTED}">{_x(no_data)}</text>'
         )
     for r, (label, counts) in enumerate(rows):
         y = top + r * cell
@@ -91,10 +104,7 @@ def heatmap(title: str, rows: Sequence[tuple[str, Sequence[int]]], subtitle: str
                     f'text-anchor="middle">{count}</text>'
                 )
     foot = top + max(len(rows), 1) * cell + 24
-    body.append(
-        f'<text x="{left}" y="{foot}" font-size="11" fill="{MUTED}">'
-        "时段(时) Hour of day · 颜色越深警情越多 darker = more alerts</text>"
-    )
+    body.append(f'<text x="{left}" y="{foot}" font-size="11" fill="{MUTED}">{_x(axis)}</text>')
     # Whole-number steps only: a legend reading "0 0 1 1 2" would look like a bug.
     steps = sorted({round(maximum * i / 5) for i in range(6)})
     for i, value in enumerate(steps):
@@ -117,7 +127,9 @@ def _nice_max(value: int) -> int:
     return value
 
 
-def trend(title: str, points: Sequence[tuple[str, int]], subtitle: str = "") -> str:
+def trend(
+    title: str, points: Sequence[tuple[str, int]], subtitle: str = "", *, axis: str = TREND_AXIS
+) -> str:
     """Daily counts as a column chart with a y grid; labels are 'MM-DD'."""
     left, top, plot_h = 56, 64, 220
     n = max(len(points), 1)
@@ -154,6 +166,6 @@ def trend(title: str, points: Sequence[tuple[str, int]], subtitle: str = "") -> 
     body.append(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + n * col}" y2="{top + plot_h}" '
         f'stroke="{INK}"/><text x="{left}" y="{top + plot_h + 40}" font-size="11" '
-        f'fill="{MUTED}">日期 Date · 每日警情数 alerts per day</text>'
+        f'fill="{MUTED}">{_x(axis)}</text>'
     )
     return _svg(width, height, title, body)

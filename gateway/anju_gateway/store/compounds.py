@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
 
+from anju_gateway.store.names import COMPOUND_NAME_SQL
+
 migrations = Migrations("gateway.compounds")
 
 
@@ -75,6 +77,24 @@ def compound_ids_in_precinct(conn: sqlite3.Connection, *, precinct_id: str) -> t
 
 
 def display_names(conn: sqlite3.Connection) -> dict[str, str]:
-    """Compound id -> its name, or its id when it has none."""
-    rows = conn.execute("SELECT id, COALESCE(NULLIF(name, ''), id) FROM compounds").fetchall()
+    """Compound id -> the name its boxes send (store/names.py), else the name it was created
+    with, else its id: the names the console shows."""
+    rows = conn.execute(f"SELECT c.id, {COMPOUND_NAME_SQL} FROM compounds c").fetchall()
     return {r[0]: r[1] for r in rows}
+
+
+def precinct_name(conn: sqlite3.Connection, *, precinct_id: str) -> str:
+    """The precinct's name, or its id when it has none (or is not known)."""
+    row = conn.execute("SELECT name FROM precincts WHERE id = ?", (precinct_id,)).fetchone()
+    return row[0] if row is not None and row[0] else precinct_id
+
+
+@dataclass(frozen=True, slots=True)
+class Precinct:
+    id: str
+    name: str
+
+
+def list_precincts(conn: sqlite3.Connection) -> list[Precinct]:
+    rows = conn.execute("SELECT id, name FROM precincts ORDER BY id").fetchall()
+    return [Precinct(r["id"], r["name"]) for r in rows]

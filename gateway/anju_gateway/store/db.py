@@ -26,6 +26,8 @@ def _migration_sets() -> list[Migrations]:
         names,
         routing,
         users,
+        viid,
+        viid_dispositions,
         watchlists,
         webhooks,
     )
@@ -42,6 +44,8 @@ def _migration_sets() -> list[Migrations]:
         webhooks.migrations,
         edge_actions.migrations,
         routing.migrations,
+        viid.migrations,
+        viid_dispositions.migrations,
     ]
 
 

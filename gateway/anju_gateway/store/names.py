@@ -23,6 +23,12 @@ migrations = Migrations("gateway.names")
 
 _COMPOUND = "compound"
 _ZONE = "zone"
+# A compound's name as the console shows it, in SQL over ``compounds c``: the name its boxes
+# send, else the name it was created with, else its id (the reports and analytics use it).
+COMPOUND_NAME_SQL = (
+    "COALESCE((SELECT n.name FROM display_names n WHERE n.compound_id = c.id "
+    "AND n.kind = 'compound'), NULLIF(c.name, ''), c.id)"
+)
 
 
 @migrations()

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from anju_contracts.common import Strict
+from anju_gateway.store.names import COMPOUND_NAME_SQL
 
 _FROM = "FROM alerts a JOIN compounds c ON c.id = a.compound_id WHERE a.ts >= ? AND a.ts < ?"
-_NAME = "COALESCE(NULLIF(c.name, ''), c.id) AS compound_name"
+_NAME = f"{COMPOUND_NAME_SQL} AS compound_name"
 
 
 def _where(

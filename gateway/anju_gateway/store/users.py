@@ -136,3 +136,54 @@ def staff_of_compound(conn: sqlite3.Connection, *, compound_id: str) -> list[Sta
         (compound_id,),
     ).fetchall()
     return [StaffRow(r[0], r[1], r[2]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A user as the admin pages list them (never the password hash)."""
+
+    user: User
+    created_at: str
+    disabled: bool
+
+
+def list_accounts(conn: sqlite3.Connection) -> list[Account]:
+    rows = conn.execute("SELECT * FROM users ORDER BY role, username").fetchall()
+    return [Account(_user(r), r["created_at"], bool(r["disabled"])) for r in rows]
+
+
+def user_exists(conn: sqlite3.Connection, *, username: str) -> bool:
+    found = conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone()
+    return found is not None
+
+
+def set_password(conn: sqlite3.Connection, *, username: str, password_hash: str) -> bool:
+    """A new password; the user's sessions end (a lost phone, a leaked password)."""
+    done = conn.execute(
+        "UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username)
+    ).rowcount
+    conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
+    return done > 0
+
+
+def set_disabled(conn: sqlite3.Connection, *, username: str, disabled: bool) -> bool:
+    """Disable (log in no more, sessions end at once) or enable an account."""
+    done = conn.execute(
+        "UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username)
+    ).rowcount
+    if disabled:
+        conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
+    return done > 0
+
+
+def user_names(conn: sqlite3.Connection, usernames: set[str]) -> dict[str, str]:
+    """Username -> the name shown in consoles (its display name, or the username)."""
+    if not usernames:
+        return {}
+    marks = ",".join("?" * len(usernames))
+    rows = conn.execute(
+        f"SELECT username, COALESCE(NULLIF(display_name, ''), username) FROM users "
+        f"WHERE username IN ({marks})",
+        tuple(usernames),
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}

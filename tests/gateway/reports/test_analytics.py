@@ -169,13 +169,24 @@ def test_scope_and_validation(gw: GatewayServer) -> None:
 
 
 def test_analytics_page(gw: GatewayServer) -> None:
-    html = (
-        gw.login("off1")
-        .get("/analytics", params={"from": "2026-12-01", "to": "2026-12-31", "month": "2026-12"})
-        .text
-    )
-    assert "警情分析 Alert analytics" in html
+    params = {"from": "2026-12-01", "to": "2026-12-31", "month": "2026-12"}
+    html = gw.login("off1").get("/analytics", params=params).text
+    assert '<html lang="zh-CN">' in html and "<h1>警情分析</h1>" in html
     assert html.count("<svg") == 2 and "<?xml" not in html
     assert "▲+50.0%" in html  # 环比 of the total
     assert "/api/v1/analytics/heatmap.csv?from=2026-12-01" in html
-    assert 'href="/"' in html
+    assert 'href="/"' in html and "民警工作台" in html
+    # One language: the charts and tables speak the page's language only.
+    assert "警情时段分布" in html and "周界入侵" in html and "北京时间" in html
+    for english in ("Alert analytics", "Alerts by hour of day", "Intrusion", "No data", "MoM"):
+        assert english not in html, english
+    en = gw.login("off1").get("/analytics", params={**params, "lang": "en"}).text
+    assert '<html lang="en">' in en and "<h1>Alert analytics</h1>" in en
+    assert "Alerts by hour of day" in en and "Intrusion" in en and "▲+50.0%" in en
+    for chinese in ("警情分析", "警情时段分布", "周界入侵", "环比", "北京时间"):
+        assert chinese not in en, chinese
+    assert '<input type="hidden" name="lang" value="en">' in en
+    # The exported pictures: in the page's language from its links, in both without ``lang``.
+    assert "heatmap.svg?from=2026-12-01&amp;to=2026-12-31&amp;by=compound_kind&amp;lang=en" in en
+    one = gw.login("off1").get("/api/v1/analytics/trend.svg", params={**params, "lang": "en"})
+    assert "<title>Daily trend</title>" in one.text and "每日" not in one.text

@@ -20,7 +20,7 @@ def test_analytics_page_draws_charts_and_filters(gw, page) -> None:  # noqa: F81
     assert page.locator("#trend rect.bar").count() == 31
     # Choosing a type in the form narrows the heatmap to that type's row.
     page.select_option("select[name=kind]", "intrusion")
-    page.click("button[type=submit]")
+    page.click("form.controls button[type=submit]")
     page.wait_for_url("**kind=intrusion**")
     assert page.locator("#heatmap rect.cell").count() == 24
     assert page.locator("#heatmap rect.cell[data-hour='23']").get_attribute("data-count") == "1"

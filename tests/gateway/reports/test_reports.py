@@ -137,7 +137,7 @@ def test_default_date_is_today_so_far_and_scope(gw: GatewayServer) -> None:
     assert admin.get("/api/v1/reports/daily").json()["date"] == "2026-11-22"
     assert admin.get("/api/v1/reports/daily", params={"date": "2026-11-21"}).json()["total"] == 1
     page = admin.get("/reports/daily").text
-    assert 'href="/reports/daily?date=2026-11-21">昨天 Yesterday' in page
+    assert 'href="/reports/daily?date=2026-11-21">昨天<' in page
     q = {"date": "2026-11-20"}
     off1 = gw.login("off1").get("/api/v1/reports/daily", params=q).json()
     assert off1["total"] == 4 and off1["share_closed_in_time"] == 0.25
@@ -212,15 +212,64 @@ def test_html_page(gw: GatewayServer) -> None:
     resp = client.get("/reports/daily", params={"date": "2026-11-20"})
     assert resp.status_code == 200
     html = resp.text
-    assert "警情清零日报 Daily clearance report — 2026-11-20" in html
+    assert '<html lang="zh-CN">' in html
+    assert "警情清零日报 — 2026-11-20" in html
     assert "25.0%" in html  # closed within 24 h
-    assert "超时未销号 open" in html and "逾期销号 closed late" in html
-    assert "off9" in html and "未分配 unassigned" in html
-    assert "@media print" in html and 'href="/"' in html
+    assert "超时未销号" in html and "逾期销号" in html
+    assert "off9" in html and "未分配" in html
+    # One language per page: no English label beside the Chinese one.
+    for english in ("Daily clearance report", "unassigned", "closed late", "Overdue", "Alerts"):
+        assert english not in html, english
+    assert 'href="/console/pages.css"' in html and 'href="/"' in html
+    assert "<style" not in html and "<script>" not in html  # nothing inline (CSP)
     assert "/api/v1/reports/daily.csv?date=2026-11-20" in html
+    # The console's frame: its name, who is looking, the way out, the other language.
+    assert "民警工作台" in html and 'action="/logout"' in html and ">退出<" in html
+    assert 'href="/reports/daily?date=2026-11-20&amp;lang=en"' in html
     # Without a session the page sends the browser to the console's login.
     anonymous = httpx.get(f"{gw.url}/reports/daily", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/")
+
+
+def test_html_page_in_english(gw: GatewayServer) -> None:
+    html = gw.login("off1").get("/reports/daily", params={"date": "2026-11-20", "lang": "en"}).text
+    assert '<html lang="en">' in html
+    assert "Daily clearance report — 2026-11-20" in html and "25.0%" in html
+    assert "open" in html and "closed late" in html and "unassigned" in html
+    assert "Officers&#39; console" in html and ">Log out<" in html
+    assert "Door forced" in html and "Critical" in html  # the types and severities, in English
+    # Chinese only in names (compounds), never in the page's own words.
+    for chinese in ("警情清零日报", "未分配", "超时未销号", "按小区", "门被强行打开", "退出"):
+        assert chinese not in html, chinese
+    # The language is kept by the day links and the date form.
+    assert 'href="/reports/daily?lang=en&amp;date=2026-11-19"' in html
+    assert '<input type="hidden" name="lang" value="en">' in html
+    assert 'href="/reports/daily?date=2026-11-20&amp;lang=zh"' in html  # the toggle back
+    other = gw.login("off1").get("/reports/daily", params={"date": "2026-11-20", "lang": "fr"})
+    assert '<html lang="zh-CN">' in other.text  # anything but en reads as the default
+
+
+def test_names_are_escaped_by_the_templates(gw: GatewayServer) -> None:
+    """Autoescape: a compound named like markup reads as text, in both languages."""
+    gw.add_compound("c1", "p1", name="<script>x</script>幸福里")
+    for lang in ("zh", "en"):
+        params = {"date": "2026-11-20", "lang": lang}
+        html = gw.login("off1").get("/reports/daily", params=params).text
+        assert "&lt;script&gt;x&lt;/script&gt;幸福里" in html
+        assert "<script>x</script>" not in html
+        page = gw.login("off1").get("/analytics", params={"from": "2026-11-20", "lang": lang})
+        assert "&lt;script&gt;x&lt;/script&gt;幸福里" in page.text
+        assert "<script>x</script>" not in page.text
+
+
+def test_logout_from_a_page(gw: GatewayServer) -> None:
+    client = gw.login("off1")
+    assert client.get("/reports/daily").status_code == 200
+    answer = client.post("/logout", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    client.cookies.clear()
+    # The session is gone on the server, not only the cookie in this browser.
+    assert client.get("/api/v1/reports/daily").status_code == 401
 
 
 def test_with_lifecycle_transitions(tmp_path: Path) -> None:
@@ -278,4 +327,4 @@ def test_today_so_far_counts_only_alerts_due_and_the_acknowledge_breaches(
     assert lines["T2"]["not_yet_due"] and not lines["T1"]["not_yet_due"]
     assert lines["T3"]["ack_breached"] and not lines["T2"]["ack_breached"]
     page = gw.login("admin").get("/reports/daily").text
-    assert "未到期 Not yet due" in page and "签收超时 Acknowledged late" in page
+    assert "未到期" in page and "签收超时" in page

@@ -13,7 +13,8 @@ import threading
 
 from anju_edge.alerts import AlertSink
 from anju_edge.camera.sources.http_snapshot import HttpSnapshotPoller
-from anju_edge.camera.sources.rtsp import FrameOut, RtspReader
+from anju_edge.camera.sources.reader import FrameOut
+from anju_edge.camera.sources.rtsp import RtspReader
 from anju_edge.camera.sources.supervision import DeviceStates, Supervisor
 from anju_edge.config import EdgeConfig
 from anju_edge.config.sources import HttpSnapshotSource, RtspSource

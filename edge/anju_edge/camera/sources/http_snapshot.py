@@ -9,7 +9,6 @@ header before decoding, and decodes scaled down as the MQTT path does.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import httpx
 
 from anju_common.worker import Backoff
 from anju_contracts import DeviceState, PayloadError
-from anju_edge.camera.sources.rtsp import FrameOut, Image, SourceFailed
+from anju_edge.camera.sources.reader import FrameOut, Image, SourceFailed, SourceThread
 from anju_edge.camera.sources.secrets import SecretError, read_password
 from anju_edge.camera.sources.supervision import Supervisor
 from anju_edge.config.sources import HttpSnapshotSource
@@ -96,7 +95,9 @@ def fetch(
     return Snapshot(image, len(body), new_etag)
 
 
-class HttpSnapshotPoller:
+class HttpSnapshotPoller(SourceThread):
+    kind = "http"
+
     def __init__(
         self,
         camera_id: str,
@@ -107,42 +108,17 @@ class HttpSnapshotPoller:
         max_bytes: int,
         max_pixels: int,
     ) -> None:
-        self.camera_id = camera_id
+        backoff = Backoff(max(0.5, source.interval_s), 30.0)
+        super().__init__(camera_id, supervisor, out, backoff, source.timeout_s + 2)
         self.source = source
         self.data_dir = data_dir
-        self.supervisor = supervisor
-        self.out = out
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
-        self.stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._backoff = Backoff(max(0.5, source.interval_s), 30.0)
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"http-{self.camera_id}")
-        self._thread.daemon = True
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.source.timeout_s + 2)
-
-    def _run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                auth = http_auth(self.source, self.data_dir)
-                with httpx.Client(auth=auth, timeout=self.source.timeout_s) as client:
-                    self._poll(client)
-            except Exception as exc:
-                failure = exc if isinstance(exc, SourceFailed) else None
-                if failure is None:
-                    logger.exception("camera %s: poller failed", self.camera_id)
-                    failure = SourceFailed(DeviceState.offline, type(exc).__name__)
-                if self.stopping.is_set():
-                    return
-                self.supervisor.failed(self.camera_id, failure.state, failure.reason)
-                self.stopping.wait(self._backoff.next_delay())
+    def read(self) -> None:
+        auth = http_auth(self.source, self.data_dir)
+        with httpx.Client(auth=auth, timeout=self.source.timeout_s) as client:
+            self._poll(client)
 
     def _poll(self, client: httpx.Client) -> None:
         etag: str | None = None
@@ -154,8 +130,5 @@ class HttpSnapshotPoller:
             if snap.image is not None:
                 last, etag = snap.image, snap.etag
             if last is not None:  # 304: the same picture once more (dwell rules need it)
-                self._backoff.reset()
-                self.supervisor.frame(self.camera_id, last, now)
-                if self.out is not None:
-                    self.out(self.camera_id, last, now)
+                self.hand_on(last, now)
             self.stopping.wait(max(0.0, self.source.interval_s - (now - started)))

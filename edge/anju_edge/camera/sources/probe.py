@@ -10,7 +10,8 @@ import httpx
 
 from anju_contracts import DeviceState
 from anju_edge.camera.sources.http_snapshot import fetch, http_auth
-from anju_edge.camera.sources.rtsp import KeyFrames, SourceFailed, explain, open_stream
+from anju_edge.camera.sources.reader import SourceFailed
+from anju_edge.camera.sources.rtsp import KeyFrames, explain, open_stream
 from anju_edge.config import CameraConfig, EdgeConfig
 from anju_edge.config.sources import HttpSnapshotSource, RtspSource
 

@@ -9,9 +9,8 @@ one swscale pass. Frames are sampled to the source's `fps` and handed on as arra
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +18,10 @@ from typing import cast
 
 import av
 import av.error
-import numpy as np
-import numpy.typing as npt
 
 from anju_common.worker import Backoff
 from anju_contracts import DeviceState
+from anju_edge.camera.sources.reader import FrameOut, Image, SourceFailed, SourceThread
 from anju_edge.camera.sources.secrets import SecretError, read_credentials, with_credentials
 from anju_edge.camera.sources.supervision import Supervisor
 from anju_edge.config.sources import RtspSource
@@ -33,19 +31,7 @@ _RTSP_BYTES = CAMERA_BYTES.labels(source="rtsp")
 
 logger = logging.getLogger(__name__)
 
-Image = npt.NDArray[np.uint8]
-FrameOut = Callable[[str, Image, float], None]
-
 MAX_WIDTH = 960  # wider streams are scaled down while converting (model 416 px, thumbnail 640)
-
-
-class SourceFailed(Exception):
-    """Why a camera could not be read, without secrets; ``state`` for the device registry."""
-
-    def __init__(self, state: DeviceState, reason: str) -> None:
-        super().__init__(reason)
-        self.state = state
-        self.reason = reason
 
 
 def explain(exc: Exception) -> SourceFailed:
@@ -122,7 +108,9 @@ class KeyFrames:
             self.frames_since += 1
 
 
-class RtspReader:
+class RtspReader(SourceThread):
+    kind = "rtsp"
+
     def __init__(
         self,
         camera_id: str,
@@ -134,42 +122,19 @@ class RtspReader:
     ) -> None:
         """``key_frames``: None decides from the measured key-frame interval (benchmarks force
         True or False)."""
-        self.camera_id = camera_id
+        super().__init__(camera_id, supervisor, out, Backoff(1.0, 30.0), source.timeout_s + 2)
         self.key_frames = key_frames
         self.source = source
         self.data_dir = data_dir
-        self.supervisor = supervisor
-        self.out = out
         self.key_only = False
-        self.stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._backoff = Backoff(1.0, 30.0)
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"rtsp-{self.camera_id}")
-        self._thread.daemon = True
-        self._thread.start()
+    def explain(self, exc: Exception) -> SourceFailed:
+        failure = explain(exc)
+        if failure.reason == type(exc).__name__:
+            logger.exception("camera %s: reader failed", self.camera_id)
+        return failure
 
-    def stop(self) -> None:
-        self.stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.source.timeout_s + 2)
-
-    def _run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                self._read()
-                failure = SourceFailed(DeviceState.offline, "the stream ended")
-            except Exception as exc:  # the reader must survive anything a camera does
-                failure = explain(exc)
-                if failure.reason == type(exc).__name__:
-                    logger.exception("camera %s: reader failed", self.camera_id)
-            if self.stopping.is_set():
-                return
-            self.supervisor.failed(self.camera_id, failure.state, failure.reason)
-            self.stopping.wait(self._backoff.next_delay())
-
-    def _read(self) -> None:
+    def read(self) -> None:
         with open_stream(self.source, self.data_dir) as container:
             stream = container.streams.video[0]
             codec = stream.codec_context
@@ -209,7 +174,7 @@ class RtspReader:
                     if size is None:
                         size = scaled_size(frame.width, frame.height)
                     image = frame.reformat(width=size[0], height=size[1], format="bgr24")
-                    self._hand_on(cast(Image, image.to_ndarray()), now)
+                    self.hand_on(cast(Image, image.to_ndarray()), now)
 
     def _key_frames_suffice(self, keys: KeyFrames, rate: float) -> bool:
         """Key frames alone come often enough for the configured fps."""
@@ -219,9 +184,3 @@ class RtspReader:
             return False
         seconds = keys.seconds if keys.seconds else keys.frames / rate
         return seconds > 0 and 1.0 / seconds >= self.source.fps * 0.98
-
-    def _hand_on(self, image: Image, now: float) -> None:
-        self._backoff.reset()
-        self.supervisor.frame(self.camera_id, image, now)
-        if self.out is not None:
-            self.out(self.camera_id, image, now)

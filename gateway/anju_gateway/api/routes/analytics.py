@@ -12,12 +12,8 @@ from starlette.responses import HTMLResponse, Response
 
 from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
 from anju_gateway.api.downloads import csv_download
-from anju_gateway.api.routes.reports import (
-    login_redirect,
-    page_user,
-    report_scope,
-    scope_label,
-)
+from anju_gateway.api.routes.pages import LangQuery, page_user, scope_label, to_login, viewer
+from anju_gateway.api.routes.reports import report_scope
 from anju_gateway.api.schemas import FIRST_DAY, LAST_DAY, Day
 from anju_gateway.metrics import REJECTED
 from anju_gateway.reports import svg
@@ -35,7 +31,8 @@ from anju_gateway.reports.analytics import (
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store.users import User
 from anju_gateway.web.analytics_html import render_analytics
-from anju_gateway.web.reports_common import kind_label, kind_short
+from anju_gateway.web.pages import zone_word
+from anju_gateway.web.words import WORDS, Lang, kind_label, kind_short, kind_word, lang_of
 
 router = APIRouter(tags=["analytics"])
 
@@ -105,20 +102,30 @@ def build_query(
 Q = Annotated[Query_, Depends(_params)]
 
 
-def _range_label(q: Query_) -> str:
+def _range_label(q: Query_, lang: Lang | None) -> str:
     last = q.end - timedelta(days=1)
-    return f"{q.start.isoformat()} — {last.isoformat()} ({q.tz})"
+    zone = q.tz if lang is None else zone_word(q.tz, lang)
+    return f"{q.start.isoformat()} — {last.isoformat()} ({zone})"
 
 
-def heatmap_svg(db: DbDep, q: Query_) -> str:
+def heatmap_svg(db: DbDep, q: Query_, lang: Lang | None = None) -> str:
+    """Both languages for the exported file (``lang`` None), else the page's language."""
     cube = hour_cube(fetch(db.conn(), q.filter, q.start, q.end, q.tz), q.tz)
-    rows = heatmap_rows(cube, q.by, kind_short)
-    return svg.heatmap("警情时段分布 Alerts by hour of day", rows, _range_label(q))
+    if lang is None:
+        rows = heatmap_rows(cube, q.by, kind_short)
+        return svg.heatmap("警情时段分布 Alerts by hour of day", rows, _range_label(q, None))
+    w = WORDS[lang]
+    rows = heatmap_rows(cube, q.by, lambda k: kind_word(k, lang))
+    return svg.heatmap(w["heatmap_chart"], rows, _range_label(q, lang), axis=w["heatmap_axis"],
+                       no_data=w["no_data"])  # fmt: skip
 
 
-def trend_svg(db: DbDep, q: Query_) -> str:
+def trend_svg(db: DbDep, q: Query_, lang: Lang | None = None) -> str:
     points = daily_trend(fetch(db.conn(), q.filter, q.start, q.end, q.tz), q.start, q.end, q.tz)
-    return svg.trend("每日警情趋势 Daily trend", points, _range_label(q))
+    if lang is None:
+        return svg.trend("每日警情趋势 Daily trend", points, _range_label(q, None))
+    w = WORDS[lang]
+    return svg.trend(w["trend_chart"], points, _range_label(q, lang), axis=w["trend_axis"])
 
 
 def _svg_response(text: str) -> Response:
@@ -126,13 +133,14 @@ def _svg_response(text: str) -> Response:
 
 
 @router.get("/api/v1/analytics/heatmap.svg", response_class=Response)
-def heatmap(db: DbDep, q: Q) -> Response:
-    return _svg_response(heatmap_svg(db, q))
+def heatmap(db: DbDep, q: Q, lang: LangQuery = None) -> Response:
+    """Labelled in both languages, or in one with ``lang`` (the page's export link)."""
+    return _svg_response(heatmap_svg(db, q, lang_of(lang) if lang else None))
 
 
 @router.get("/api/v1/analytics/trend.svg", response_class=Response)
-def trend(db: DbDep, q: Q) -> Response:
-    return _svg_response(trend_svg(db, q))
+def trend(db: DbDep, q: Q, lang: LangQuery = None) -> Response:
+    return _svg_response(trend_svg(db, q, lang_of(lang) if lang else None))
 
 
 def month_summary(db: DbDep, q: Query_, month: str | None) -> Summary:
@@ -206,22 +214,26 @@ def analytics_page(
     kind: Annotated[str | None, Query(max_length=32)] = None,
     by: By = "compound_kind",
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    lang: LangQuery = None,
 ) -> Response:
     if user is None:
-        return login_redirect(request)
+        return to_login(request)
     compound_id, kind = compound_id or None, kind or None  # empty form fields
     q = build_query(db, clock, settings, user, from_, to, compound_id, kind, by)
+    language = lang_of(lang)
     return HTMLResponse(
         render_analytics(
-            scope_label=scope_label(user),
+            lang=language,
+            viewer=viewer(user),
+            scope=scope_label(user, db, language),
             start=q.start,
             last=q.end - timedelta(days=1),
             by=by,
             compound_id=compound_id,
             kind=kind,
             names=q.names,
-            heatmap_svg=heatmap_svg(db, q),
-            trend_svg=trend_svg(db, q),
+            heatmap_svg=heatmap_svg(db, q, language),
+            trend_svg=trend_svg(db, q, language),
             summary=month_summary(db, q, month),
         )
     )

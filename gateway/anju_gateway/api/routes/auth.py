@@ -20,6 +20,7 @@ from anju_gateway.api.deps import (
 )
 from anju_gateway.api.schemas import LoginRequest, LoginResponse, UserView
 from anju_gateway.metrics import LOGINS
+from anju_gateway.store import Database
 from anju_gateway.store.users import User, create_session, delete_session, get_login
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -96,13 +97,18 @@ def login(
     return LoginResponse(token=token, expires_at=format_ts(expires), user=user_view(user))
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request, response: Response, db: DbDep) -> None:
+def end_session(request: Request, response: Response, db: Database) -> None:
+    """Forget the caller's session (token or cookie) and clear the cookie on ``response``."""
     token = bearer_or_cookie(request)
     if token:
         with db.write() as conn:
             delete_session(conn, token_hash=token_hash(token))
     response.delete_cookie(SESSION_COOKIE)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, response: Response, db: DbDep) -> None:
+    end_session(request, response, db)
 
 
 @router.get("/me", response_model=UserView)

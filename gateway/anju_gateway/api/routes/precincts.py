@@ -1,4 +1,4 @@
-"""Precinct webhooks and their delivery log (admins)."""
+"""Precincts by name (their people), webhooks and their delivery log (admins)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,38 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from anju_contracts import format_ts
 from anju_gateway.api.deps import ClockDep, DbDep, require_roles
-from anju_gateway.api.schemas import DeliveryView, WebhookRequest, WebhookView
-from anju_gateway.store.compounds import precinct_exists
+from anju_gateway.api.schemas import (
+    DeliveryView,
+    PrecinctRename,
+    PrecinctView,
+    WebhookRequest,
+    WebhookView,
+)
+from anju_gateway.store.compounds import list_precincts, precinct_exists, upsert_precinct
 from anju_gateway.store.users import Role, User
 from anju_gateway.store.webhooks import Webhook, get_webhook, list_deliveries, put_webhook
 
 router = APIRouter(prefix="/api/v1/precincts", tags=["precincts"])
 
 Admin = Annotated[User, Depends(require_roles(Role.admin))]
+Reader = Annotated[User, Depends(require_roles(Role.admin, Role.supervisor, Role.officer))]
+
+
+@router.get("", response_model=list[PrecinctView])
+def get_precincts(user: Reader, db: DbDep) -> list[PrecinctView]:
+    """Precincts by name: every one for admins and city-wide supervisors, else one's own."""
+    rows = list_precincts(db.conn())
+    if user.role is not Role.admin and user.precinct_id is not None:
+        rows = [p for p in rows if p.id == user.precinct_id]
+    return [PrecinctView(id=p.id, name=p.name) for p in rows]
+
+
+@router.put("/{precinct_id}", response_model=PrecinctView)
+def rename_precinct(precinct_id: str, body: PrecinctRename, user: Admin, db: DbDep) -> PrecinctView:
+    _require_precinct(db, precinct_id)
+    with db.write() as conn:
+        upsert_precinct(conn, precinct_id=precinct_id, name=body.name.strip())
+    return PrecinctView(id=precinct_id, name=body.name.strip())
 
 
 def _view(h: Webhook) -> WebhookView:

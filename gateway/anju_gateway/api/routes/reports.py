@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from anju_gateway.access.scope import Scope, scope_for
 from anju_gateway.api.deps import ClockDep, DbDep, SettingsDep, current_user
 from anju_gateway.api.downloads import csv_download
+from anju_gateway.api.routes.pages import LangQuery, page_user, scope_label, to_login, viewer
 from anju_gateway.api.schemas import Day
 from anju_gateway.reports.daily import DailyReport, build_daily_report, default_day
 from anju_gateway.store import Database
-from anju_gateway.store.users import Role, User
-from anju_gateway.web.reports_common import kind_label, local_time
+from anju_gateway.store.users import User
+from anju_gateway.web.pages import local_time
 from anju_gateway.web.reports_html import render_daily
+from anju_gateway.web.words import kind_label, lang_of
 
 router = APIRouter(tags=["reports"])
 
@@ -27,14 +28,6 @@ def report_scope(user: User, db: Database) -> Scope:
     if not scope.sees_alerts:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="your role sees no alerts")
     return scope
-
-
-def scope_label(user: User) -> str:
-    if user.role is Role.property_manager:
-        return f"小区 compound {user.compound_id}"
-    if user.precinct_id and user.role is not Role.admin:
-        return f"派出所 precinct {user.precinct_id}"
-    return "全部 all compounds"
 
 
 def _report(
@@ -97,23 +90,6 @@ def daily_csv(
     return csv_download(name, rows)
 
 
-def page_user(request: Request, db: DbDep, clock: ClockDep) -> User | None:
-    """The console session, or None so a page can send the browser to the login."""
-    try:
-        return current_user(request, db, clock)
-    except HTTPException as exc:
-        if exc.status_code == status.HTTP_401_UNAUTHORIZED:
-            return None
-        raise
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    """To the console's login, which comes back to this page afterwards: its path and query
-    (the day, the filters), encoded so the query survives as one ``next`` value."""
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/?next={quote(here, safe='/')}", status_code=303)
-
-
 @router.get("/reports/daily", response_class=HTMLResponse, include_in_schema=False)
 def daily_page(
     request: Request,
@@ -122,8 +98,11 @@ def daily_page(
     settings: SettingsDep,
     user: Annotated[User | None, Depends(page_user)],
     date_: Annotated[Day | None, Query(alias="date")] = None,
+    lang: LangQuery = None,
 ) -> Response:
     if user is None:
-        return login_redirect(request)
+        return to_login(request)
     report = _report(user, db, clock, settings, date_)
-    return HTMLResponse(render_daily(report, scope_label(user)))
+    language = lang_of(lang)
+    page = render_daily(report, scope_label(user, db, language), lang=language, viewer=viewer(user))
+    return HTMLResponse(page)

@@ -20,6 +20,7 @@ from anju_gateway.precinct.watchlists import (
     watch_scope,
 )
 from anju_gateway.store.compounds import precinct_exists
+from anju_gateway.store.users import user_names
 from anju_gateway.store.watchlists import (
     WatchRow,
     active_entries,
@@ -35,7 +36,7 @@ _ratelog = RateLimitedLog(logger)
 router = APIRouter(prefix="/api/v1/watchlist", tags=["watchlist"])
 
 
-def view(row: WatchRow) -> WatchlistView:
+def view(row: WatchRow, names: dict[str, str]) -> WatchlistView:
     display = display_plate(row.value) if row.kind == WatchlistKind.plate.value else row.value
     return WatchlistView(
         id=row.id,
@@ -46,6 +47,7 @@ def view(row: WatchRow) -> WatchlistView:
         precinct_id=row.precinct_id,
         expires_at=row.expires_at,
         created_by=row.created_by,
+        created_by_name=names.get(row.created_by, row.created_by),
         created_at=row.created_at,
     )
 
@@ -67,7 +69,8 @@ def list_watchlist(user: CurrentUser, db: DbDep, clock: ClockDep) -> list[Watchl
     except WatchlistDenied as exc:
         raise _forbid(exc) from None
     rows = active_entries(db.conn(), precinct_ids=scope.precinct_ids, now=format_ts(clock.now()))
-    return [view(r) for r in rows]
+    names = user_names(db.conn(), {r.created_by for r in rows})
+    return [view(r, names) for r in rows]
 
 
 @router.post("", response_model=WatchlistView, status_code=201)
@@ -106,7 +109,7 @@ def create_watch(
         )
     logger.info("watchlist %s %s added by %s (precinct %s)", kind, value, user.username, precinct)
     _changed(request)
-    return view(row)
+    return view(row, user_names(db.conn(), {row.created_by}))
 
 
 def _entry_in_scope(db: DbDep, user: CurrentUser, entry_id: int) -> WatchRow:
@@ -140,7 +143,15 @@ def delete_watch(
 @router.get("/{entry_id}/audit", response_model=list[WatchlistAuditView])
 def entry_audit(entry_id: RowId, user: CurrentUser, db: DbDep) -> list[WatchlistAuditView]:
     _entry_in_scope(db, user, entry_id)
+    log = audit_log(db.conn(), entry_id=entry_id)
+    names = user_names(db.conn(), {a.actor for a in log})
     return [
-        WatchlistAuditView(action=a.action, actor=a.actor, at=a.at, detail=a.detail)
-        for a in audit_log(db.conn(), entry_id=entry_id)
+        WatchlistAuditView(
+            action=a.action,
+            actor=a.actor,
+            actor_name=names.get(a.actor, a.actor),
+            at=a.at,
+            detail=a.detail,
+        )
+        for a in log
     ]

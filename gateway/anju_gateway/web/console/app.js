@@ -53,6 +53,7 @@ function applyLang() {
   fillFilterOptions();
   renderList();
   if (state.selected) renderDetail(state.selected);
+  Admin.render();
 }
 document.querySelectorAll(".lang-switch").forEach((b) => b.addEventListener("click", () => {
   state.lang = state.lang === "zh" ? "en" : "zh";
@@ -69,6 +70,7 @@ function showLogin() {
   state.user = null; state.alerts = new Map(); state.selected = null; state.checked = new Set();
   $("#alerts").innerHTML = "";
   $("#detail").innerHTML = `<p class="muted" data-i18n="pick">${t("pick")}</p>`;
+  Admin.reset();
 }
 $("#login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -477,6 +479,7 @@ document.querySelectorAll("a.tab").forEach((a) => a.addEventListener("click", (e
   $("#feed-tab").hidden = a.dataset.tab !== "feed";
   $("#board-tab").hidden = a.dataset.tab !== "board";
   if (a.dataset.tab === "board") loadBoard();
+  Admin.show(a.dataset.tab);  // the watch list and admin pages (admin.js)
 }));
 
 // ---- start ----
@@ -486,6 +489,7 @@ async function start() {
   const next = nextPath();
   if (next) { location.replace(next); return; }
   $("#login").hidden = true; $("#app").hidden = false;
+  Admin.start(state.user);
   applyLang();
   await loadCompounds();
   await loadAlerts();
