@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,12 +84,17 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+def _chunks(ids: Sequence[str]) -> Iterator[tuple[list[str], str]]:
+    """The ids in chunks of at most _CHUNK, each with its ``?,?,...`` placeholders."""
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        yield chunk, _marks(len(chunk))
+
+
 def known_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
     """Which ids the gateway has: alerts, and outages merged into an open alert as occurrences."""
     existing: set[str] = set()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start : start + _CHUNK])
-        marks = _marks(len(chunk))
+    for chunk, marks in _chunks(ids):
         sql = (
             f"SELECT id FROM alerts WHERE id IN ({marks}) "
             f"UNION SELECT id FROM alert_occurrences WHERE id IN ({marks})"
@@ -124,9 +129,7 @@ def held_by_other_compounds(
 ) -> set[str]:
     """Which of these ids are already alerts of another compound."""
     taken: set[str] = set()
-    for start in range(0, len(alert_ids), _CHUNK):
-        chunk = list(alert_ids[start : start + _CHUNK])
-        marks = _marks(len(chunk))
+    for chunk, marks in _chunks(alert_ids):
         sql = (
             f"SELECT id FROM alerts WHERE id IN ({marks}) AND compound_id != ? "
             "UNION SELECT o.id FROM alert_occurrences o JOIN alerts a ON a.id = o.alert_id "
