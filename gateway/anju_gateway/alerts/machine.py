@@ -103,10 +103,10 @@ def check_actor(role: Role, action: Action) -> None:
 def check_request(
     action: Action, resolution: Resolution | None, note: str, target: str = ""
 ) -> Resolution | None:
-    """The resolution the step records; refuses a missing or mismatched one, an empty note, a
-    dispatch that names no target (派警对象: an officer or a unit)."""
-    if action is Action.dispatch and not target.strip():
-        raise InvalidRequest("dispatch needs a target: an officer or a unit (派警对象)")
+    """The resolution the step records; refuses a missing or mismatched one and an empty note.
+    A dispatch's target (派警对象) is asked for by the console; the API still takes a dispatch
+    without one, as clients written before targets existed send it."""
+    del target
     if action is Action.resolve and (resolution is None or resolution in FALSE_ALARM):
         raise InvalidRequest(
             "resolve needs a resolution: handled, apprehended, referred or no_finding"

@@ -45,8 +45,9 @@ class TransitionRequest(Strict):
         default="",
         max_length=64,
         pattern=r"^[^\[\]]*$",
-        description="Required to dispatch: whom (派警对象), an officer's name from "
-        "GET /api/v1/dispatch-targets or a unit typed freely.",
+        description="Whom a dispatch sends (派警对象): an officer's name from "
+        "GET /api/v1/dispatch-targets or a unit typed freely; the console requires it, the API "
+        "accepts a dispatch without one (older clients).",
     )
 
 
