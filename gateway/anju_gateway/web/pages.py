@@ -84,6 +84,9 @@ def render(
         state=lambda s: STATE[lang].get(s, s),
         viewer_name=viewer.name,
         viewer_role=ROLE[lang].get(viewer.role, viewer.role),
+        # The console's tabs this role has (admin.js shows 布控 and 管理 the same way).
+        sees_watch=viewer.role in ("admin", "supervisor", "officer"),
+        sees_admin=viewer.role == "admin",
         path=path,
         here=here,
         keep={"lang": "en"} if lang == "en" else {},

@@ -52,6 +52,7 @@ WORDS: dict[str, dict[str, str]] = {
     "zh": {
         # frame (the console's header)
         "brand": "安居", "console": "民警工作台", "feed": "警情", "report": "日报",
+        "board": "设备", "watch": "布控", "admin": "管理",
         "analytics": "分析", "logout": "退出", "switch": "English", "other_lang": "en",
         "colon": "：",
         # scope
@@ -90,6 +91,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "brand": "Anju", "console": "Officers' console", "feed": "Alerts",
+        "board": "Devices", "watch": "Watch list", "admin": "Admin",
         "report": "Daily report", "analytics": "Analytics", "logout": "Log out",
         "switch": "中文", "other_lang": "zh", "colon": ": ",
         "scope": "Scope", "scope_all": "all compounds", "scope_compound": "compound {name}",

@@ -150,6 +150,10 @@ async function loadAlerts() {
   renderList();
 }
 $("#filters").addEventListener("change", loadAlerts);
+$("#handler-tabs").addEventListener("click", (ev) => {
+  const button = ev.target.closest("button[data-handler]");
+  if (button) chooseHandlerTab(button.dataset.handler, renderList);
+});
 
 // The gates, cameras and zones the officer has seen alerts from, by name, for the filters
 // (kept for the session, so choosing one does not empty the others' lists).
@@ -196,7 +200,9 @@ function renderCounters() {
 }
 function renderList() {
   const list = $("#alerts"); if (!list) return;
-  const rows = [...state.alerts.values()].filter(matchesFilters).sort(byUrgency(Date.now()));
+  const filtered = [...state.alerts.values()].filter(matchesFilters);
+  renderHandlerTabs(filtered);
+  const rows = filtered.filter(inHandlerTab).sort(byUrgency(Date.now()));
   $("#empty").hidden = rows.length > 0;
   if (state.selected && !rows.some((a) => a.id === state.selected)) {
     // The detail follows the filter: an alert the filter hides is not left open beside it.
@@ -310,7 +316,7 @@ async function renderDetail(id) {
         <dt>${t("zone")}</dt><dd id="detail-zone">${esc(a.zone_name || a.zone || t("none"))}</dd>
         <dt>${t("handler")}</dt><dd>${esc(label("handler_names", a.handler || "police"))}</dd>
         <dt>${t("owner")}</dt><dd>${esc(x.owner || x.property_owner || t("none"))}</dd>
-        <dt>${t("objects")}</dt><dd>${objects}</dd>
+        ${a.source_kind === "camera" || (a.objects || []).length ? `<dt>${t("objects")}</dt><dd>${objects}</dd>` : ""}
         ${x.dispatched_to ? `<dt>${t("target")}</dt><dd id="detail-target">${esc(x.dispatched_to)}</dd>` : ""}
         ${x.resolution ? `<dt>${t("resolution")}</dt><dd>${esc(label("res", x.resolution))}</dd>` : ""}
         ${outageRows(a)}${details}
@@ -480,7 +486,14 @@ document.querySelectorAll("a.tab").forEach((a) => a.addEventListener("click", (e
   $("#board-tab").hidden = a.dataset.tab !== "board";
   if (a.dataset.tab === "board") loadBoard();
   Admin.show(a.dataset.tab);  // the watch list and admin pages (admin.js)
+  // The tab is in the address (/#board), so a reload or a report page's link comes back to it.
+  history.replaceState(null, "", a.dataset.tab === "feed" ? location.pathname + location.search : "#" + a.dataset.tab);
 }));
+// /#board, /#watch, /#admin: open that tab, if this officer has it.
+function openTabFromAddress() {
+  const tab = document.querySelector(`a.tab[data-tab="${CSS.escape(location.hash.slice(1))}"]`);
+  if (tab && !tab.hidden && !tab.classList.contains("active")) tab.click();
+}
 
 // ---- start ----
 async function start() {
@@ -494,6 +507,7 @@ async function start() {
   await loadCompounds();
   await loadAlerts();
   connectLive();
+  openTabFromAddress();
 }
 setInterval(() => {
   renderList();
