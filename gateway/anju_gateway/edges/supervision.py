@@ -20,6 +20,7 @@ from anju_gateway.store import Database
 from anju_gateway.store.alerts import NewAlert, insert_alerts, mark_cleared
 from anju_gateway.store.edges import Edge
 from anju_gateway.store.events import add_event, system_event
+from anju_gateway.store.gbcodes import record_codes
 from anju_gateway.store.heartbeats import (
     Silent,
     last_heartbeat,
@@ -59,6 +60,7 @@ def receive_heartbeat(
             heartbeat_json=beat.model_dump_json(),
         )
         record_names(conn, beat=beat, now=stamp)
+        record_codes(conn, beat=beat, now=stamp)
         lost = name_alerts(conn, lost)
         if came_back:
             note = "心跳恢复 heartbeats returned"
