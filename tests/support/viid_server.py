@@ -173,6 +173,13 @@ class ViidServer:
         headers = {"User-Identify": "36040200002000000001"}
         return httpx.post(f"{lower_url}/VIID/Dispositions", auth=auth, headers=headers, json=body)
 
+    def query_apes(self, lower_url: str, password: str | None = None,
+                   identify: bool = True) -> httpx.Response:  # fmt: skip
+        """As the upper system: read a lower system's APE list (GET /VIID/APEs), by Digest."""
+        auth = httpx.DigestAuth(self.username, password or self.password)
+        headers = {"User-Identify": "36040200002000000001"} if identify else {}
+        return httpx.get(f"{lower_url}/VIID/APEs", auth=auth, headers=headers)
+
     def local_time(self) -> str:
         now = datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)
         return now.astimezone(CHINA).strftime("%Y%m%d%H%M%S")

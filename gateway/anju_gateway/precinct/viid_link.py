@@ -37,6 +37,7 @@ from anju_gateway.precinct.viid_secrets import ViidSecrets
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store import viid as store
+from anju_gateway.store.gbcodes import override_of
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
@@ -134,7 +135,11 @@ class ViidLink:
                 if link is None:
                     continue
                 try:  # one odd alert must not hold the cursor back for every later one
-                    built = build(alert, link.system_id)
+                    code = override_of(
+                        conn, compound_id=alert.compound_id, kind=alert.source_kind,
+                        source_id=alert.source_id,
+                    )  # fmt: skip
+                    built = build(alert, link.system_id, code)
                     vehicle = built.body if built and built.kind == "motor_vehicle" else None
                     hit = notification(conn, alert, vehicle)
                 except ValueError as exc:
