@@ -164,3 +164,28 @@ def test_the_edge_sends_its_codes_with_the_names(
     view = gw.login("admin").get("/api/v1/compounds/c1/gb-codes").json()
     assert [(d["id"], d["edge_code"]) for d in view["devices"]] == [("", COMPOUND), ("g1", GATE)]
     assert apes(upper, gw)[GATE]["Name"] == "幸福里 北门"
+
+
+def test_cli_sets_lists_and_clears_codes(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from anju.cli import app
+
+    runner = CliRunner()
+    data = ["--data-dir", str(tmp_path / "cli")]
+    runner.invoke(app, ["gateway", "add-compound", "c1", "--precinct", "p1", *data])
+    code = ["gateway", "gb-code", "set", "c1"]
+    done = runner.invoke(app, [*code, CAM2, "--camera", "lobby", *data])
+    assert done.exit_code == 0, done.output
+    assert runner.invoke(app, [*code, COMPOUND, *data]).exit_code == 0
+    wrong = runner.invoke(app, [*code, CAM, "--gate", "north-gate", *data])
+    assert wrong.exit_code == 2 and "门禁/道闸 north-gate: gb_code" in wrong.output
+    assert runner.invoke(app, [*code, "--clear", CAM, *data]).exit_code == 2
+    listed = runner.invoke(app, ["gateway", "gb-code", "list", "c1", *data]).output
+    assert [line.split()[:3] for line in listed.splitlines()] == [
+        ["compound", "-", COMPOUND],
+        ["camera", "lobby", CAM2],
+    ]
+    assert runner.invoke(app, [*code, "--clear", "--camera", "lobby", *data]).exit_code == 0
+    listed = runner.invoke(app, ["gateway", "gb-code", "list", "c1", *data]).output
+    assert "lobby" not in listed
