@@ -43,9 +43,10 @@ def set_cmd(
         raise typer.Exit(2)
     kind, source = ("gate", gate) if gate else ("camera", camera) if camera else ("compound", "")
     try:
-        change = GbCodeChange(kind=kind, id=source or "", gb_code=code)
+        change = GbCodeChange(kind=kind, id=source or None, gb_code=code)
     except ValidationError as exc:
-        typer.echo(str(exc.errors()[0]["msg"]), err=True)
+        error = exc.errors()[0]
+        typer.echo(f"{error['loc'][0]}: {error['msg']}".replace("id:", f"--{kind}:"), err=True)
         raise typer.Exit(2) from None
     _, db = _db(data_dir)
     if get_compound(db.conn(), compound_id=compound) is None:

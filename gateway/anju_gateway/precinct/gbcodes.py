@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from anju_contracts import Strict
+from anju_contracts.common import Ident
 from anju_contracts.gbcode import check_gb_code
 from anju_contracts.viid import APEList, ApeObject
 from anju_gateway.store import gbcodes as store
@@ -28,9 +29,7 @@ ONLINE, OFFLINE, OTHER = "1", "2", "9"  # IsOnline, by the standard's status cod
 
 class GbCodeChange(Strict):
     kind: DeviceKind
-    id: str = Field(
-        default="", max_length=64, description="The gate or camera; '' for the compound."
-    )
+    id: Ident | None = Field(default=None, description="The gate or camera; none: the compound.")
     gb_code: str | None = Field(description="20 digits; null clears the gateway's code.")
 
 
@@ -66,7 +65,7 @@ def set_codes(
     """Apply every change in the caller's write, or none: a ValueError names the device."""
     names = names_of(conn, [compound_id]).get(compound_id, CompoundNames())
     for change in body.codes:
-        source_id = "" if change.kind == "compound" else change.id
+        source_id = "" if change.kind == "compound" else change.id or ""
         label = device_label(names, compound_id, change.kind, source_id)
         if change.kind != "compound" and not source_id:
             raise ValueError(f"{label}: 需要设备编号 / the device id is missing")

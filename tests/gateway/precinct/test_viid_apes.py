@@ -189,3 +189,14 @@ def test_cli_sets_lists_and_clears_codes(tmp_path: Path) -> None:
     assert runner.invoke(app, [*code, "--clear", "--camera", "lobby", *data]).exit_code == 0
     listed = runner.invoke(app, ["gateway", "gb-code", "list", "c1", *data]).output
     assert "lobby" not in listed
+
+
+def test_a_device_needs_a_proper_id(gw: GatewayServer) -> None:
+    admin = gw.login("admin")
+    url = "/api/v1/compounds/c1/gb-codes"
+    none = admin.put(url, json={"codes": [{"kind": "gate", "gb_code": GATE}]})
+    assert none.status_code == 422 and "门禁/道闸" in none.json()["detail"]
+    odd = admin.put(url, json={"codes": [{"kind": "gate", "id": "北门", "gb_code": GATE}]})
+    assert odd.status_code == 422
+    assert admin.get("/api/v1/compounds/nowhere/gb-codes").status_code == 404
+    assert admin.get(url).json() == {"compound_id": "c1", "devices": []}
