@@ -6,6 +6,9 @@ docs/precinct-link.md, "Device codes" and "APE list".
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import sqlite3
 from typing import Literal
 
@@ -15,10 +18,14 @@ from anju_contracts import Strict
 from anju_contracts.common import Ident
 from anju_contracts.gbcode import check_gb_code
 from anju_contracts.viid import APEList, ApeObject
+from anju_gateway.metrics import VIID_SESSION
+from anju_gateway.precinct.viid_client import ViidClient, ViidError
 from anju_gateway.store import gbcodes as store
 from anju_gateway.store.compounds import compound_ids_in_precinct
 from anju_gateway.store.heartbeats import list_health
 from anju_gateway.store.names import CompoundNames, names_of
+
+logger = logging.getLogger(__name__)
 
 DeviceKind = Literal["compound", "gate", "camera"]
 KIND_WORDS = {"compound": "小区", "gate": "门禁/道闸", "camera": "摄像机"}
@@ -95,6 +102,31 @@ def codes_view(conn: sqlite3.Connection, compound_id: str) -> GbCodesView:
         for c in store.codes_of(conn, (compound_id,))
     ]
     return GbCodesView(compound_id=compound_id, devices=devices)
+
+
+def push_apes(
+    conn: sqlite3.Connection, client: ViidClient, precinct_id: str, last: str | None
+) -> str | None:
+    """POST the precinct's APE list to its upper system when it differs from the ``last``
+    one pushed in this session (none at all: nothing). Tried once per change: an upper system
+    without ``POST /VIID/APEs`` (it reads ``GET /VIID/APEs`` instead) is not asked again and
+    again. Returns the digest of the list now pushed (or tried)."""
+    body = ape_list(conn, precinct_id).to_wire()
+    if not body["APEListObject"]["APEObject"]:
+        return last
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    if digest == last:
+        return last
+    try:
+        refused = [s for s in client.upload("/VIID/APEs", body) if s.status_code != 0]
+    except ViidError as exc:
+        VIID_SESSION.labels(request="apes", outcome="failed").inc()
+        logger.warning("viid %s: APE list not pushed: %s", precinct_id, exc)
+        return digest
+    VIID_SESSION.labels(request="apes", outcome="failed" if refused else "ok").inc()
+    if refused:
+        logger.warning("viid %s: APE list refused: %s", precinct_id, refused[0].status_string)
+    return digest
 
 
 def ape_list(conn: sqlite3.Connection, precinct_id: str) -> APEList:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -200,3 +201,26 @@ def test_a_device_needs_a_proper_id(gw: GatewayServer) -> None:
     assert odd.status_code == 422
     assert admin.get("/api/v1/compounds/nowhere/gb-codes").status_code == 404
     assert admin.get(url).json() == {"compound_id": "c1", "devices": []}
+
+
+@pytest.mark.parametrize("takes", [True, False], ids=["pushed", "no-post"])
+def test_the_list_is_pushed_after_register_and_on_change(
+    gw: GatewayServer, upper: ViidServer, takes: bool
+) -> None:
+    upper.takes_apes = takes
+    edge = box(gw)
+    assert edge.post("/api/v1/edge/heartbeat", content=beat(gate=GATE)).status_code == 204
+    wait_until(lambda: upper.count("apes" if takes else "404"), timeout=15, message="push")
+    if not takes:  # an upper system that only reads GET /VIID/APEs: asked once, not again
+        time.sleep(1.0)  # some 20 rounds of the link
+        assert upper.count("register") == 1 and upper.count("404") == 1
+        status = gw.login("admin").get("/api/v1/precincts/p1/viid/status").json()
+        assert status["state"] == "registered"  # the session is not harmed
+        return
+    assert [a["ApeID"] for a in upper.apes[0]] == [GATE]
+    assert upper.apes[0][0]["Name"] == "幸福里 北门" and upper.apes[0][0]["IsOnline"] == "1"
+    body = {"codes": [{"kind": "camera", "id": "lobby", "gb_code": CAM2}]}
+    assert gw.login("admin").put("/api/v1/compounds/c1/gb-codes", json=body).status_code == 200
+    wait_until(lambda: len(upper.apes) == 2, timeout=15, message="the changed list")
+    assert sorted(a["ApeID"] for a in upper.apes[1]) == sorted([GATE, CAM2])
+    assert upper.count("apes") == 2  # an unchanged list is not sent again
