@@ -18,8 +18,16 @@ TYPE_CODES: dict[str, frozenset[str]] = {
     "camera": frozenset({"131", "132"}),  # 摄像机, 网络摄像机
     "gate": frozenset({"117", "134"}),  # 报警控制器, 报警输入设备 (door and barrier controllers)
     "system": frozenset({str(n) for n in range(200, 300)}),  # 平台设备 (our system id)
+    # A compound is a grouping of devices, not a device: 216 虚拟组织, as public descriptions
+    # of community (智慧小区) feeds code their CommunityID (docs/precinct-link.md).
+    "compound": frozenset({"216"}),
 }
-KIND_NAMES = {"camera": "摄像机 camera", "gate": "门禁/道闸 gate", "system": "平台 system"}
+KIND_NAMES = {
+    "camera": "摄像机 camera",
+    "gate": "门禁/道闸 gate",
+    "system": "平台 system",
+    "compound": "小区 compound",
+}
 
 
 def type_code(code: str) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from anju_contracts.common import Ident, UtcTime, Versioned, WireModel
+from anju_contracts.gbcode import GbCode
 from anju_contracts.status import DeviceState
 
 # What an installer called a compound, gate, camera or zone (edge config `name`); empty: none.
@@ -24,6 +25,10 @@ class DeviceHealth(WireModel):
         max_length=64,
         description="A camera's zones: zone id -> display name, e.g. east-fence -> 东墙内侧.",
     )
+    gb_code: GbCode | None = Field(
+        default=None, description="The device's 20-digit code from the edge config; sent with "
+        "the names, and only by a box whose config codes some device.",
+    )  # fmt: skip
 
 
 class Heartbeat(Versioned):
@@ -31,6 +36,10 @@ class Heartbeat(Versioned):
     compound_name: DisplayName = Field(
         default="", description="The compound's display name from the box's config."
     )
+    compound_gb_code: GbCode | None = Field(
+        default=None, description="The compound's 20-digit code (edge config `gb_code`); sent "
+        "with the names by a box whose config codes some device.",
+    )  # fmt: skip
     ts: UtcTime
     uptime_s: float = Field(ge=0)
     software_version: str = Field(max_length=32)

@@ -251,6 +251,27 @@ class DispositionNotificationList(Sent):
     list_object: Inner = Field(alias="DispositionNotificationListObject")
 
 
+# --- the APE list (采集设备): GET /VIID/APEs, our coded cameras and gates ---
+
+
+class ApeObject(Sent):
+    ape_id: GbCode = Field(alias="ApeID")
+    name: str = Field(min_length=1, max_length=100, alias="Name")
+    model: str = Field(min_length=1, max_length=100, alias="Model")
+    ip_addr: str | None = Field(default=None, max_length=30, alias="IPAddr")
+    port: int | None = Field(default=None, ge=0, le=65535, alias="Port")
+    longitude: float | None = Field(default=None, ge=-180, le=180, alias="Longitude")
+    latitude: float | None = Field(default=None, ge=-90, le=90, alias="Latitude")
+    is_online: str = Field(pattern=r"^[129]$", alias="IsOnline")  # 1 在线, 2 离线, 9 其他
+
+
+class APEList(Sent):
+    class Inner(Sent):
+        objects: list[ApeObject] = Field(alias="APEObject")
+
+    list_object: Inner = Field(alias="APEListObject")
+
+
 # Where each object kind goes, its list model and the object's id field (by alias).
 RESOURCES: dict[str, tuple[str, type[Sent], str]] = {
     "person": ("/VIID/Persons", PersonList, "PersonID"),

@@ -21,7 +21,7 @@ PATHS = {"PersonList": "/VIID/Persons", "MotorVehicleList": "/VIID/MotorVehicles
 def test_every_exchange_has_an_example() -> None:
     names = {name for name, _ in BLOCKS}
     assert {"RegisterRequest", "KeepaliveRequest", "ResponseStatus", "SystemTime",
-            "ResponseStatusList", *PATHS} <= names  # fmt: skip
+            "ResponseStatusList", "APEList", *PATHS} <= names  # fmt: skip
 
 
 @pytest.mark.parametrize(("name", "text"), BLOCKS, ids=[n for n, _ in BLOCKS])

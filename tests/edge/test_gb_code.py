@@ -51,6 +51,23 @@ def test_wrong_codes_are_refused_naming_the_device(
         parse_config(text)
 
 
+COMPOUND = "36040200002160000003"
+
+
+def test_the_compound_has_its_own_code_of_type_216() -> None:
+    data = config(GATE, None)
+    data["gb_code"] = COMPOUND
+    assert parse_config(data).gb_code == COMPOUND
+    assert "compound:" not in str(parse_config(data).gb_codes())  # alerts name devices only
+    data["gb_code"] = SYSTEM = "36040200002000000009"
+    with pytest.raises(ConfigError, match=f"compound {data['compound_id']}: gb_code {SYSTEM} "
+                       r"has type 200 .* not a 小区 compound type \(216\)"):  # fmt: skip
+        parse_config(data)
+    data["gb_code"] = GATE
+    with pytest.raises(ConfigError, match="compound"):
+        parse_config(data)
+
+
 def test_a_code_used_twice_is_refused() -> None:
     data = config(GATE, None)
     data["gates"][1]["gb_code"] = GATE

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -25,6 +25,9 @@ from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store.compounds import upsert_compound
 from anju_gateway.store.users import Role, create_user
+
+if TYPE_CHECKING:
+    from anju_edge.delivery.heartbeat import HeartbeatSender
 
 PASSWORD = "test-password-1"
 
@@ -124,6 +127,22 @@ def edge_config(
     }
     data.update(overrides)
     return parse_config(data, "test")
+
+
+def heartbeat_sender(gw: GatewayServer, config: EdgeConfig) -> HeartbeatSender:
+    """An enrolled box's heartbeat sender for ``config`` (its data folder made), beating to
+    ``gw`` when the test calls ``send_once``."""
+    from anju_edge.delivery.enrol import write_token
+    from anju_edge.delivery.heartbeat import HeartbeatSender
+    from anju_edge.delivery.outbox import Outbox
+    from anju_edge.devices import DeviceRegistry
+    from anju_gateway.edges.enrolment import enrol
+
+    config.data_dir.mkdir(parents=True)
+    token = enrol(gw.db, code=gw.enrol_code(config.compound_id), hostname="pi", now=utcnow())
+    write_token(config.token_path(), token.token)
+    outbox = Outbox(config.data_dir / "outbox.db", 1 << 20)
+    return HeartbeatSender(config, outbox, DeviceRegistry(config), lambda: 0.0)
 
 
 def wait_until(

@@ -19,6 +19,7 @@ import re
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -87,6 +88,15 @@ def check_object(path: str, obj: dict[str, Any]) -> list[str]:
     return problems
 
 
+# What an APEObject must have, as we document it (docs/precinct-link.md, "APE list").
+APE_RULES: dict[str, Callable[[Any], bool]] = {
+    "ApeID": lambda v: isinstance(v, str) and re.fullmatch(r"\d{20}", v) is not None,
+    "Name": lambda v: isinstance(v, str) and 0 < len(v) <= 100,
+    "Model": lambda v: isinstance(v, str) and 0 < len(v) <= 100,
+    "IsOnline": lambda v: v in ("1", "2", "9"),
+}
+
+
 class ViidServer:
     def __init__(self, username: str = "anju", password: str = "s3cret-密码") -> None:
         self.username, self.password = username, password
@@ -96,6 +106,8 @@ class ViidServer:
         self.received: dict[str, list[dict[str, Any]]] = {p: [] for p in LISTS}
         self.duplicates: list[str] = []
         self.notifications: list[dict[str, Any]] = []
+        self.apes: list[list[dict[str, Any]]] = []  # each APE list pushed to us
+        self.takes_apes = True  # False: an upper system without POST /VIID/APEs (404)
         self.log: list[tuple[str, str, int]] = []  # (path, what, HTTP status)
         self.lock = threading.Lock()
         self.sessions: set[str] = set()
@@ -173,6 +185,13 @@ class ViidServer:
         headers = {"User-Identify": "36040200002000000001"}
         return httpx.post(f"{lower_url}/VIID/Dispositions", auth=auth, headers=headers, json=body)
 
+    def query_apes(self, lower_url: str, password: str | None = None,
+                   identify: bool = True) -> httpx.Response:  # fmt: skip
+        """As the upper system: read a lower system's APE list (GET /VIID/APEs), by Digest."""
+        auth = httpx.DigestAuth(self.username, password or self.password)
+        headers = {"User-Identify": "36040200002000000001"} if identify else {}
+        return httpx.get(f"{lower_url}/VIID/APEs", auth=auth, headers=headers)
+
     def local_time(self) -> str:
         now = datetime.now(UTC) + timedelta(seconds=self.clock_offset_s)
         return now.astimezone(CHINA).strftime("%Y%m%d%H%M%S")
@@ -242,6 +261,8 @@ def _handler(server: ViidServer) -> type[BaseHTTPRequestHandler]:
                 self._upload(device, body)
             elif self.path == "/VIID/DispositionNotifications":
                 self._notifications(body)
+            elif self.path == "/VIID/APEs" and server.takes_apes:
+                self._apes(body)
             else:
                 self._reply(404, {}, "404")
 
@@ -281,6 +302,19 @@ def _handler(server: ViidServer) -> type[BaseHTTPRequestHandler]:
                                  "Id": str(n.get("NotificationID"))})  # fmt: skip
             self._reply(200, {"ResponseStatusListObject": {"ResponseStatusObject": statuses}},
                         "notification")  # fmt: skip
+
+        def _apes(self, body: dict[str, Any]) -> None:
+            items = (body.get("APEListObject") or {}).get("APEObject") or []
+            statuses = []
+            for a in items:
+                problems = [k for k, rule in APE_RULES.items() if not rule(a.get(k))]
+                statuses.append({"RequestURL": self.path, "StatusCode": 8 if problems else 0,
+                                 "StatusString": "; ".join(problems) or "OK",
+                                 "Id": str(a.get("ApeID"))})  # fmt: skip
+            with server.lock:
+                server.apes.append(items)
+            self._reply(200, {"ResponseStatusListObject": {"ResponseStatusObject": statuses}},
+                        "apes")  # fmt: skip
 
         def _upload(self, device: str, body: dict[str, Any]) -> None:
             outer, inner, id_key, _, _ = LISTS[self.path]

@@ -276,6 +276,13 @@ class ConsoleConfig(Strict):
 class EdgeConfig(Strict):
     compound_id: Ident = Field(description="The compound this box serves, as enrolled.")
     name: str = Field(default="", max_length=64, description="Display name of the compound.")
+    gb_code: GbCode | None = Field(
+        default=None,
+        description=(
+            "The compound's 20-digit GB/T 28181-style code for the precinct's 视图库, type "
+            "216 (虚拟组织, digits 11-13); optional, may be set at the gateway instead."
+        ),
+    )
     timezone: str = Field(default="Asia/Shanghai", description="Local time for schedules.")
     data_dir: Path = Field(
         default=Path("/var/lib/anju/edge"), description="Outbox, token and caches live here."
@@ -329,7 +336,11 @@ class EdgeConfig(Strict):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             if dupes:
                 raise ValueError(f"{kind} ids must be unique: {', '.join(dupes)}")
+        if self.gb_code is not None:
+            check_gb_code(self.gb_code, "compound", f"compound {self.compound_id}")
         codes = [(f"{k} {d}", c) for k, d, c in self._coded()]
+        if self.gb_code is not None:
+            codes.insert(0, (f"compound {self.compound_id}", self.gb_code))
         for i, (device, code) in enumerate(codes):
             for other, same in codes[:i]:
                 if same == code:

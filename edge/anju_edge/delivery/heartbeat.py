@@ -29,7 +29,14 @@ THERMAL = Path("/sys/class/thermal/thermal_zone0/temp")
 NAMES_EVERY_S = 3600.0
 # The name fields left out of a beat that carries no names: such a beat is byte for byte what
 # boxes sent before names existed, so a gateway not yet upgraded still takes it.
-WITHOUT_NAMES: dict[str, Any] = {"compound_name": True, "devices": {"__all__": {"name", "zones"}}}
+WITHOUT_NAMES: dict[str, Any] = {
+    "compound_name": True,
+    "compound_gb_code": True,
+    "devices": {"__all__": {"name", "zones", "gb_code"}},
+}
+# The device codes ride with the names, but only from a box whose config codes something: a
+# box without codes sends what gateways before codes accept.
+WITHOUT_CODES: dict[str, Any] = {"compound_gb_code": True, "devices": {"__all__": {"gb_code"}}}
 
 
 def cpu_temp_c() -> float | None:
@@ -43,16 +50,18 @@ def cpu_temp_c() -> float | None:
 def named(config: EdgeConfig, devices: list[DeviceHealth]) -> list[DeviceHealth]:
     """The devices with the names the installer gave them (and a camera's zones) in the config,
     so the gateway's screens say 北门 · 东墙内侧 rather than ids."""
-    gates = {g.id: g.name for g in config.gates}
+    gates = {g.id: g for g in config.gates}
     cameras = {c.id: c for c in config.cameras}
     out = []
     for device in devices:
-        if device.kind == "gate" and gates.get(device.id):
-            device = device.model_copy(update={"name": gates[device.id]})
+        if device.kind == "gate" and device.id in gates:
+            gate = gates[device.id]
+            device = device.model_copy(update={"name": gate.name, "gb_code": gate.gb_code})
         elif device.kind == "camera" and device.id in cameras:
             camera = cameras[device.id]
             zones = {z.id: z.name for z in camera.zones if z.name}
-            device = device.model_copy(update={"name": camera.name, "zones": zones})
+            update = {"name": camera.name, "zones": zones, "gb_code": camera.gb_code}
+            device = device.model_copy(update=update)
         out.append(device)
     return out
 
@@ -92,6 +101,7 @@ class HeartbeatSender(GatewayWorker):
         return Heartbeat(
             compound_id=self.config.compound_id,
             compound_name=self.config.name,
+            compound_gb_code=self.config.gb_code,
             ts=utcnow(),
             uptime_s=round(time.monotonic() - self.started, 1),
             software_version=__version__,
@@ -115,6 +125,8 @@ class HeartbeatSender(GatewayWorker):
         with_names = self.names_sent_at is None or now - self.names_sent_at >= NAMES_EVERY_S
         beat = self.build()
         exclude: dict[str, Any] = {} if with_names else dict(WITHOUT_NAMES)
+        if with_names and not (self.config.gb_code or self.config.gb_codes()):
+            exclude = dict(WITHOUT_CODES)
         if not beat.storage_failing:
             # Sent only when true: a healthy beat stays what gateways before the flag accept.
             exclude["storage_failing"] = True

@@ -21,6 +21,7 @@ from anju_gateway.store import Database
 from anju_gateway.store.alerts import NewAlert, get_alert, insert_alerts, mark_cleared
 from anju_gateway.store.edges import Edge
 from anju_gateway.store.events import add_event, system_event
+from anju_gateway.store.gbcodes import record_codes
 from anju_gateway.store.heartbeats import (
     Silent,
     last_heartbeat,
@@ -60,6 +61,7 @@ def receive_heartbeat(
             heartbeat_json=beat.model_dump_json(),
         )
         record_names(conn, beat=beat, now=stamp)
+        record_codes(conn, beat=beat, now=stamp)
         recovered = recover_devices(conn, compound_id=edge.compound_id, beat=beat,
                                     received_at=stamp, settings=settings)  # fmt: skip
         lost = name_alerts(conn, lost)

@@ -30,6 +30,7 @@ from anju_contracts import format_ts
 from anju_contracts.viid import LIST_KEYS, RESOURCES, StatusCode
 from anju_gateway.clock import Clock
 from anju_gateway.metrics import VIID_OBJECTS, VIID_SESSION
+from anju_gateway.precinct.gbcodes import push_apes
 from anju_gateway.precinct.viid_client import ViidClient, ViidError, object_errors
 from anju_gateway.precinct.viid_dispositions import notification
 from anju_gateway.precinct.viid_objects import BuiltObject, build, wanted
@@ -37,6 +38,7 @@ from anju_gateway.precinct.viid_secrets import ViidSecrets
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store import viid as store
+from anju_gateway.store.gbcodes import override_of
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
@@ -52,6 +54,7 @@ class _Session:
     next_keepalive: datetime | None = None
     retry_at: datetime | None = None
     failures: int = 0
+    apes: str | None = None  # digest of the APE list pushed since registering
 
 
 class ViidLink:
@@ -117,6 +120,8 @@ class ViidLink:
             session = self._session(link)
             if session is not None and self._keep_session(link, session):
                 self.deliver_due(link, session)
+                session.apes = push_apes(self.db.conn(), session.client, link.precinct_id,
+                                         session.apes)  # fmt: skip
         return None
 
     # --- queue ---
@@ -134,7 +139,11 @@ class ViidLink:
                 if link is None:
                     continue
                 try:  # one odd alert must not hold the cursor back for every later one
-                    built = build(alert, link.system_id)
+                    code = override_of(
+                        conn, compound_id=alert.compound_id, kind=alert.source_kind,
+                        source_id=alert.source_id,
+                    )  # fmt: skip
+                    built = build(alert, link.system_id, code)
                     vehicle = built.body if built and built.kind == "motor_vehicle" else None
                     hit = notification(conn, alert, vehicle)
                 except ValueError as exc:
@@ -235,7 +244,7 @@ class ViidLink:
                 return False
             if not self._try(link, s, "register", s.client.register):
                 return False
-            s.registered, s.failures, s.retry_at = True, 0, None
+            s.registered, s.failures, s.retry_at, s.apes = True, 0, None, None
             s.next_keepalive = now + timedelta(seconds=link.keepalive_s)
             offset: float | None = None
             error = ""

@@ -77,12 +77,20 @@ def jpeg_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def build(alert: AlertForViid, system_id: str) -> BuiltObject | None:
+def device_code(alert: AlertForViid, system_id: str, override: str | None = None) -> str:
+    """The device's code: the gateway's override, else the one the alert carried from the edge
+    config, else (none, or not 20 digits) our system id."""
+    for code in (override or "", str(alert.details.get("gb_code") or "")):
+        if len(code) == 20 and code.isdigit():
+            return code
+    return system_id
+
+
+def build(alert: AlertForViid, system_id: str, override: str | None = None) -> BuiltObject | None:
     kind = object_kind(alert)
     if kind is None:
         return None
-    code = str(alert.details.get("gb_code") or "")
-    device = code if len(code) == 20 and code.isdigit() else system_id
+    device = device_code(alert, system_id, override)
     when = viid_time(datetime.fromisoformat(alert.ts.replace("Z", "+00:00")))
     source = base_id(device, when, alert.position % 100_000)
     oid = object_id(source, kind)

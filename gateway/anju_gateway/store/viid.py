@@ -192,6 +192,7 @@ class AlertForViid:
     objects: list[dict[str, Any]]
     details: dict[str, Any]
     snapshot: bytes | None
+    compound_id: str = ""
 
 
 def new_alerts(conn: sqlite3.Connection, *, limit: int) -> list[AlertForViid]:
@@ -216,6 +217,7 @@ def new_alerts(conn: sqlite3.Connection, *, limit: int) -> list[AlertForViid]:
             json.loads(r["objects_json"]),
             json.loads(r["details_json"]),
             r["snapshot"],
+            r["compound_id"],
         )
         for r in rows
     ]

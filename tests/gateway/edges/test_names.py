@@ -15,7 +15,7 @@ from ulid import ULID
 from anju_contracts import DeviceHealth, Heartbeat, format_ts, utcnow
 from anju_edge.delivery.heartbeat import named
 from anju_gateway.edges.enrolment import enrol
-from tests.support.servers import GatewayServer, edge_config
+from tests.support.servers import GatewayServer, edge_config, heartbeat_sender
 
 
 @pytest.fixture
@@ -197,17 +197,9 @@ def test_the_edge_sends_the_names_of_its_config(tmp_path: Path) -> None:
 
 def test_names_ride_on_the_first_beat_then_hourly(gw: GatewayServer, tmp_path: Path) -> None:
     from anju_edge.delivery import heartbeat
-    from anju_edge.delivery.enrol import write_token
-    from anju_edge.delivery.outbox import Outbox
-    from anju_edge.devices import DeviceRegistry
 
     config = edge_config(tmp_path / "edge", 1883, gw.url, name="安居示范小区")  # gate g1: 北门
-    config.data_dir.mkdir(parents=True)
-    token = enrol(gw.db, code=gw.enrol_code("c1"), hostname="pi", now=utcnow()).token
-    write_token(config.token_path(), token)
-    sender = heartbeat.HeartbeatSender(
-        config, Outbox(config.data_dir / "outbox.db", 1 << 20), DeviceRegistry(config), lambda: 0.0
-    )
+    sender = heartbeat_sender(gw, config)
     bodies: list[dict] = []  # type: ignore[type-arg]
 
     def keep(request: httpx.Request) -> None:

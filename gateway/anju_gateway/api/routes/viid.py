@@ -1,6 +1,7 @@
 """A precinct's GA/T 1400 (视图库) upper system: set it, read it, see the link's state (admins;
-the password is write-only); and ``POST /VIID/Dispositions``, where the upper system sends its
-dispositions (布控), signed in by Digest with the precinct link's own account."""
+the password is write-only); ``POST /VIID/Dispositions``, where the upper system sends its
+dispositions (布控), and ``GET /VIID/APEs``, where it reads our devices (采集设备), both signed
+in by Digest with the precinct link's own account."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 from anju_contracts import format_ts
 from anju_contracts.viid import DispositionList
 from anju_gateway.api.deps import ClockDep, DbDep, require_roles
+from anju_gateway.precinct.gbcodes import ape_list
 from anju_gateway.precinct.viid_config import (
     ViidLinkRequest,
     ViidLinkView,
@@ -74,34 +76,52 @@ viid_router = APIRouter(prefix="/VIID", tags=["viid"])
 _digest = DigestVerifier()
 
 
-@viid_router.post("/Dispositions")
-def receive_dispositions(
-    body: Annotated[dict[str, Any], Body()], request: Request, db: DbDep, clock: ClockDep
-) -> Response:
-    settings = request.app.state.settings
+def _signed_in(request: Request, db: DbDep, url: str) -> str | Response:
+    """The precinct whose link's account signed the request in by Digest, or the answer that
+    refuses it (401 with a fresh challenge, 400 without ``User-Identify``)."""
     links = {x.username: x for x in store.list_links(db.conn()) if x.enabled}
-    secrets = ViidSecrets(settings.data_dir)
+    secrets = ViidSecrets(request.app.state.settings.data_dir)
 
     def password_of(user: str) -> str | None:
         link = links.get(user)
         return None if link is None else secrets.get(link.precinct_id)
 
-    user, stale = _digest.verify("POST", request.headers.get("Authorization", ""), password_of)
+    header = request.headers.get("Authorization", "")
+    user, stale = _digest.verify(request.method, header, password_of)
     if user is None:
         return JSONResponse({}, status_code=401,
                             headers={"WWW-Authenticate": _digest.challenge(stale)})  # fmt: skip
     if not request.headers.get("User-Identify"):
-        return _one_status(4, "User-Identify missing", status_code=400)
+        return _one_status(url, 4, "User-Identify missing", status_code=400)
+    return links[user].precinct_id
+
+
+@viid_router.post("/Dispositions")
+def receive_dispositions(
+    body: Annotated[dict[str, Any], Body()], request: Request, db: DbDep, clock: ClockDep
+) -> Response:
+    precinct = _signed_in(request, db, "/VIID/Dispositions")
+    if isinstance(precinct, Response):
+        return precinct
     try:
         items = DispositionList.model_validate(body).list_object.objects
     except ValidationError as exc:
-        return _one_status(8, f"Invalid JSON Content: {exc.errors()[0]['msg']}"[:200])
+        text = f"Invalid JSON Content: {exc.errors()[0]['msg']}"[:200]
+        return _one_status("/VIID/Dispositions", 8, text)
     with db.write() as conn:
-        statuses = apply_dispositions(conn, links[user].precinct_id, items,
-                                      format_ts(clock.now()))  # fmt: skip
+        statuses = apply_dispositions(conn, precinct, items, format_ts(clock.now()))
     return JSONResponse({"ResponseStatusListObject": {"ResponseStatusObject": statuses}})
 
 
-def _one_status(code: int, text: str, status_code: int = 200) -> Response:
-    obj = {"RequestURL": "/VIID/Dispositions", "StatusCode": code, "StatusString": text}
+@viid_router.get("/APEs")
+def query_apes(request: Request, db: DbDep) -> Response:
+    """The precinct's coded gates and cameras as 采集设备 (APEListObject)."""
+    precinct = _signed_in(request, db, "/VIID/APEs")
+    if isinstance(precinct, Response):
+        return precinct
+    return JSONResponse(ape_list(db.conn(), precinct).to_wire())
+
+
+def _one_status(url: str, code: int, text: str, status_code: int = 200) -> Response:
+    obj = {"RequestURL": url, "StatusCode": code, "StatusString": text}
     return JSONResponse({"ResponseStatusObject": obj}, status_code=status_code)
