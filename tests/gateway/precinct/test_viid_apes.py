@@ -223,4 +223,7 @@ def test_the_list_is_pushed_after_register_and_on_change(
     assert gw.login("admin").put("/api/v1/compounds/c1/gb-codes", json=body).status_code == 200
     wait_until(lambda: len(upper.apes) == 2, timeout=15, message="the changed list")
     assert sorted(a["ApeID"] for a in upper.apes[1]) == sorted([GATE, CAM2])
-    assert upper.count("apes") == 2  # an unchanged list is not sent again
+    time.sleep(1.0)  # some 20 rounds of the link
+    # An unchanged list is not sent again: once per session and once per change (a loaded
+    # machine may have lost and opened a session meanwhile; without the check: ~20 a second).
+    assert upper.count("apes") <= 1 + upper.count("register")
