@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from anju_common.ratelog import setup_logging
+from anju_gateway.precinct.passage_cli import passage_upload
 from anju_gateway.precinct.viid_cli import app as viid_app
 
 app = typer.Typer(
@@ -303,3 +304,4 @@ def routing_cmd(
 
 
 app.add_typer(viid_app, name="viid")
+app.command("passage-upload")(passage_upload)

@@ -24,6 +24,7 @@ def _migration_sets() -> list[Migrations]:
         events,
         heartbeats,
         names,
+        passages,
         routing,
         users,
         viid,
@@ -46,6 +47,7 @@ def _migration_sets() -> list[Migrations]:
         routing.migrations,
         viid.migrations,
         viid_dispositions.migrations,
+        passages.migrations,
     ]
 
 
