@@ -187,13 +187,16 @@ class EdgeService:
         current = self.sync.current()
         return current is not None and current.passage_upload
 
-    def _record_passage(self, gate_id: str, checked: CheckedEvent) -> None:
+    def _record_passage(self, gate_id: str, checked: CheckedEvent) -> bool:
         if not self.passage_upload():
-            return  # off: nothing about vehicles leaves the box
+            return False  # off: nothing about vehicles leaves the box
         code = self.config.gb_codes().get(f"gate:{gate_id}")
         record = passage_of(self.config.compound_id, gate_id, checked.event, code)
-        if record is not None and self.passages.put(record, checked.source_key):
+        if record is None:
+            return False
+        if self.passages.put(record, checked.source_key):
             self.passage_uplink.notify()
+        return True
 
     def set_frame_sink(self, sink: FrameSink) -> None:
         self.router.frame_sink = sink

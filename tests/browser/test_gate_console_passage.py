@@ -49,10 +49,14 @@ def test_header_shows_that_passage_upload_is_on(site: GateSite, page) -> None:  
         page.set_viewport_size({"width": width, "height": 768})
         page.screenshot(path=str(ARTIFACTS / f"gate-console-passage-upload-{width}x768.png"))
 
+    page.set_viewport_size({"width": 1024, "height": 768})
     page.click("#app button.lang")
     page.wait_for_function(
         "() => document.querySelector('#passage-badge').textContent.includes('police')",
         timeout=10_000,
     )
+    box = badge.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1024
+    page.screenshot(path=str(ARTIFACTS / "gate-console-passage-upload-en-1024x768.png"))
     site.gw.login("admin").put("/api/v1/compounds/c1/passage-upload", json={"enabled": False})
     badge.wait_for(state="hidden", timeout=15_000)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from anju_contracts import GateEventType
 from anju_sim.devices import SimGate
@@ -26,6 +27,11 @@ def upper() -> Iterator[ViidServer]:
     server.stop()
 
 
+def sent_bytes() -> float:
+    value = REGISTRY.get_sample_value("anju_edge_uplink_bytes_total", {"kind": "passages"})
+    return value or 0.0
+
+
 def link(gateway: GatewayServer, upper: ViidServer) -> None:
     gateway.add_user("admin", "admin")
     admin = gateway.login("admin")
@@ -40,6 +46,7 @@ def test_off_nothing_leaves_on_one_record_exactly_once_across_a_restart(  # type
     link(gateway, upper)
     admin = gateway.login("admin")
     assert admin.get("/api/v1/compounds/c1/passage-upload").json()["enabled"] is False
+    before = sent_bytes()
     gate = SimGate("127.0.0.1", broker.port, "c1", "g1")
     gate.start()
     try:
@@ -48,6 +55,7 @@ def test_off_nothing_leaves_on_one_record_exactly_once_across_a_restart(  # type
         wait_until(lambda: edge.gate_events.empty(), timeout=5, message="the event handled")
         time.sleep(1.5)
         assert edge.passages.depth() == 0 and upper.received[MV] == []
+        assert sent_bytes() == before  # not one request about passages
 
         # Only an admin switches it; the edge learns it through the sync.
         gateway.add_user("officer1", "officer", precinct_id="p1")
@@ -68,6 +76,7 @@ def test_off_nothing_leaves_on_one_record_exactly_once_across_a_restart(  # type
         again = start_edge(enrolled_edge_config)
         try:
             got = wait_until(lambda: upper.received[MV], timeout=20, message="the upload")
+            assert sent_bytes() > before
             wait_until(lambda: again.passages.depth() == 0, timeout=10, message="the ack")
             # The same batch sent again (an ack lost on the way) is a duplicate: queued once.
             token = enrolled_edge_config.token_path().read_text().strip()

@@ -23,6 +23,7 @@ from sqlite_utils.migrations import Migrations
 
 from anju_common.sqlite import ThreadLocalSQLite
 from anju_contracts import PassageRecord
+from anju_edge.metrics import PASSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,9 @@ class PassageQueue(ThreadLocalSQLite):
                     "DELETE FROM passages WHERE seq <= (SELECT MAX(seq) FROM passages) - ?",
                     (self.max_records,),
                 ).rowcount
+                PASSAGES.labels(outcome="queued").inc()
                 if dropped:
+                    PASSAGES.labels(outcome="dropped").inc(dropped)
                     logger.warning("passage queue full: dropped the %d oldest record(s)", dropped)
         return bool(added)
 
@@ -89,12 +92,17 @@ class PassageQueue(ThreadLocalSQLite):
         if not ids:
             return
         with self.write() as conn:
-            conn.executemany("DELETE FROM passages WHERE id = ?", [(i,) for i in ids])
+            sent = sum(
+                conn.execute("DELETE FROM passages WHERE id = ?", (i,)).rowcount for i in ids
+            )
+        PASSAGES.labels(outcome="sent").inc(sent)
 
     def clear(self) -> int:
         """The switch went off: what waits is not sent."""
         with self.write() as conn:
-            return conn.execute("DELETE FROM passages").rowcount
+            dropped = conn.execute("DELETE FROM passages").rowcount
+        PASSAGES.labels(outcome="dropped").inc(dropped)
+        return dropped
 
     def depth(self) -> int:
         return int(self.conn().execute("SELECT COUNT(*) FROM passages").fetchone()[0])
