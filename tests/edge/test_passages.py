@@ -44,3 +44,37 @@ def test_only_plate_reads_and_no_card_number() -> None:
     rec = passage_of("c1", "g1", plate(2, credential="C-10023"), None)
     assert rec is not None and "C-10023" not in rec.model_dump_json()
     assert passage_of("c1", "g1", plate(3, raw="??"), None) is None  # not a plate
+
+
+def test_uplink_sends_only_while_on_and_drops_what_waits_when_off(tmp_path: Path) -> None:
+    import json
+
+    import httpx
+
+    from anju_edge.config import GatewayLink
+    from anju_edge.delivery.enrol import write_token
+    from anju_edge.passages.uplink import PassageUplink
+
+    q = PassageQueue(tmp_path / "p.sqlite3")
+    sent: list[dict[str, object]] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        sent.extend(body["passages"])
+        receipts = [{"id": p["id"], "status": "stored"} for p in body["passages"]]
+        return httpx.Response(200, json={"receipts": receipts})
+
+    write_token(tmp_path / "token", "t0k3n")
+    client = httpx.Client(transport=httpx.MockTransport(gateway), base_url="http://gw")
+    switch = {"on": True}
+    up = PassageUplink(GatewayLink(url="http://gw"), q, tmp_path / "token", lambda: switch["on"])
+    first, second = (passage_of("c1", "g1", plate(i), None) for i in (1, 2))
+    assert first is not None and second is not None
+    q.put(first, "k1")
+    assert up.work(client) is None
+    assert [p["id"] for p in sent] == [first.id] and q.depth() == 0
+    assert set(sent[0]) == {"id", "compound_id", "gate_id", "ts", "plate", "direction", "gb_code"}
+    q.put(second, "k2")
+    switch["on"] = False
+    assert up.work(client) is None
+    assert len(sent) == 1 and q.depth() == 0  # switched off: dropped, never sent

@@ -39,7 +39,8 @@ class PassageUplink(GatewayWorker):
     def work(self, client: httpx.Client) -> float | None:
         while not self.stopping:
             if not self.enabled():
-                dropped = self.queue.clear()
+                # Read first: no write transaction every round on the box's SD card.
+                dropped = self.queue.clear() if self.queue.depth() else 0
                 if dropped:
                     logger.info("passage upload is off: %d waiting record(s) dropped", dropped)
                 return None
