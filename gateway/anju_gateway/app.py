@@ -23,6 +23,7 @@ from anju_gateway.api.routes import (
     alerts,
     auth,
     console,
+    dispatch,
     edge,
     edge_actions,
     edge_health,
@@ -149,7 +150,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         )
         return await request_validation_exception_handler(request, exc)
 
-    for module in (auth, alerts, lifecycle, live, edge, admin, users, health):
+    for module in (auth, alerts, lifecycle, dispatch, live, edge, admin, users, health):
         app.include_router(module.router)
     for module in (watchlist, sync, precincts, routing, report_routes, analytics_routes):
         app.include_router(module.router)

@@ -11,8 +11,9 @@ REJECTED = Counter(
 )
 ALERTS_INGESTED = Counter(
     "anju_gateway_alerts_ingested_total",
-    "Alerts received from edges, by outcome (stored, duplicate, or id_taken: an id another "
-    "compound holds, answered stored and not kept).",
+    "Alerts received from edges, by outcome (stored, duplicate, merged: a repeat outage "
+    "counted on the device's open alert, or id_taken: an id another compound holds, answered "
+    "stored and not kept).",
     ["outcome"],
 )
 INGEST_BATCH_SECONDS = Histogram(

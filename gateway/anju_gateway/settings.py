@@ -125,6 +125,14 @@ class GatewaySettings(BaseSettings):
             "from, is alerted within it (the sweep counted in)."
         ),
     )
+    offline_recovery_closes: bool = Field(
+        default=False,
+        description=(
+            "A property-routed device-offline (or never-seen) alert closes itself when its "
+            "device is back online (已办结, resolution handled, by system); off, it stays open, "
+            "marked 已恢复, for the gate console to close."
+        ),
+    )
     login_max_failures: int = Field(
         default=5, ge=1, le=100, description="Failed logins per user and address before a pause."
     )

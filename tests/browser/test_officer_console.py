@@ -113,6 +113,7 @@ def test_officer_handles_a_live_alert(gateway, page) -> None:  # type: ignore[no
     page.fill("#act input[name=note]", "已通知保安")
     page.click("#act button[data-action=acknowledge]")
     page.wait_for_selector("#detail-state:has-text('已签收')")
+    page.fill("#act input[name=target]", "巡逻一组")  # 派警 names whom (a unit, typed)
     page.click("#act button[data-action=dispatch]")
     page.wait_for_selector("#detail-state:has-text('已派警')")
     # One step: the resolution chooser is there as soon as 办结 is offered.

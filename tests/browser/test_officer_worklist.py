@@ -49,6 +49,17 @@ WRAPPED_BOARD = """() => [...document.querySelectorAll(
   .map((el) => el.textContent.trim())"""
 
 
+def at_every_size(page, screen: str) -> None:  # type: ignore[no-untyped-def]
+    """At 1440x900, 1366x768 and 1024x768: no cell wider than its box; a screenshot of each,
+    ``<screen>_<W>x<H>.png``."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width, height in SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(300)
+        assert page.evaluate(OVERFLOWING) == [], f"overflow at {width}x{height}"
+        page.screenshot(path=str(ARTIFACTS / f"{screen}_{width}x{height}.png"))
+
+
 @pytest.fixture
 def gw(tmp_path: Path) -> Iterator[GatewayServer]:
     clock = ManualClock(datetime.now(UTC))

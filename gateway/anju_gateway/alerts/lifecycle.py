@@ -72,6 +72,7 @@ def transition(
     note: str = "",
     resolution: Resolution | None = None,
     hub: EventHub | None = None,
+    target: str = "",
 ) -> Outcome:
     """Apply one action. Permission checks belong to the caller (API, edge actions)."""
     stamp = format_ts(now)
@@ -80,7 +81,8 @@ def transition(
         if current is None:
             raise UnknownAlert(alert_id)
         step = decide(current.state, current.acknowledged_at, action, actor=actor, at=stamp,
-                      note=note, resolution=resolution, handler=current.handler)  # fmt: skip
+                      note=note, resolution=resolution, handler=current.handler,
+                      dispatched_to=target)  # fmt: skip
         if not step.changed:
             return Outcome(alert_id, current.compound_id, step.to_state, False)
         if step.columns:

@@ -100,8 +100,13 @@ def check_actor(role: Role, action: Action) -> None:
         raise Forbidden("只有值班领导可以重开 / supervisors only")
 
 
-def check_request(action: Action, resolution: Resolution | None, note: str) -> Resolution | None:
-    """The resolution the step records; refuses a missing or mismatched one, an empty note."""
+def check_request(
+    action: Action, resolution: Resolution | None, note: str, target: str = ""
+) -> Resolution | None:
+    """The resolution the step records; refuses a missing or mismatched one and an empty note.
+    A dispatch's target (派警对象) is asked for by the console; the API still takes a dispatch
+    without one, as clients written before targets existed send it."""
+    del target
     if action is Action.resolve and (resolution is None or resolution in FALSE_ALARM):
         raise InvalidRequest(
             "resolve needs a resolution: handled, apprehended, referred or no_finding"
@@ -139,6 +144,7 @@ def decide(
     note: str = "",
     resolution: Resolution | None = None,
     handler: str = "police",
+    dispatched_to: str = "",
 ) -> Step:
     """The step ``action`` makes from ``state``; raises IllegalTransition, or PropertyAlert
     for anything but a note on an alert routed to the property only."""
@@ -157,7 +163,7 @@ def decide(
         columns |= {"owner": actor, "acknowledged_at": at}
         timer = "ack"
     elif action is Action.dispatch:
-        columns["dispatched_at"] = at
+        columns |= {"dispatched_at": at, "dispatched_to": dispatched_to.strip()}
     elif action in (Action.resolve, Action.false_alarm):
         columns |= {
             "closed_at": at,
@@ -169,5 +175,8 @@ def decide(
         timer = "close"
     else:  # reopen
         columns |= {"owner": actor, "closed_at": None, "resolution": None, "resolution_note": None}
-    audited = note if not resolution else f"[{resolution.value}] {note}".strip()
+    # The audit keeps the resolution, or whom it was dispatched to, in brackets before the note.
+    to = dispatched_to.strip() if action is Action.dispatch else ""
+    tag = resolution.value if resolution else to
+    audited = f"[{tag}] {note}".strip() if tag else note
     return Step(state, target, changed=True, columns=columns, note=audited, timer=timer)

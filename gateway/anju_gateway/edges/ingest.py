@@ -13,16 +13,17 @@ from anju_contracts import (
     AlertBatch,
     AlertBatchResult,
     AlertReceipt,
+    AlertUpdated,
     ReceiptStatus,
     format_ts,
 )
-from anju_gateway.alerts.admission import admit
 from anju_gateway.alerts.feed import publish, summary
+from anju_gateway.alerts.outages import OCCURRENCE, store_alerts
 from anju_gateway.events import EventHub
 from anju_gateway.metrics import ALERTS_INGESTED, INGEST_BATCH_SECONDS
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
-from anju_gateway.store.alerts import NewAlert, held_by_other_compounds, insert_alerts
+from anju_gateway.store.alerts import NewAlert, get_alert, held_by_other_compounds
 from anju_gateway.store.edges import Edge, touch_edge
 from anju_gateway.store.names import name_alerts
 
@@ -85,13 +86,16 @@ def ingest_batch(
         rows = [to_new_alert(a, edge.id) for a in batch.alerts]
         stamp = format_ts(now)
         with db.write() as conn:
-            stored, duplicates = insert_alerts(conn, rows, received_at=stamp)
+            intake = store_alerts(conn, rows, received_at=stamp, settings=settings)
+            stored, duplicates = intake.stored, intake.duplicates
             taken = held_by_other_compounds(
                 conn, alert_ids=duplicates, compound_id=edge.compound_id
             )
-            admit(conn, stored, settings)
             touch_edge(conn, edge_id=edge.id, now=stamp)
     ALERTS_INGESTED.labels(outcome="stored").inc(len(stored))
+    # A repeat outage of a device whose alert is open: accepted (the box must not resend it),
+    # counted on the open alert.
+    ALERTS_INGESTED.labels(outcome="merged").inc(len(intake.merged))
     ALERTS_INGESTED.labels(outcome="duplicate").inc(len(duplicates) - len(taken))
     if taken:
         # An id another compound holds: answered as a new one would be, so a box cannot learn
@@ -105,10 +109,16 @@ def ingest_batch(
             len(taken),
         )
     fresh = set(stored)
-    stored_set = fresh | taken
+    stored_set = fresh | taken | set(intake.merged)
     if fresh:
         for row in name_alerts(db.conn(), [r for r in rows if r.id in fresh]):
             publish(hub, summary(row))
+    for merged in {m.alert_id: m for m in intake.merged.values()}.values():
+        current = get_alert(db.conn(), alert_id=merged.alert_id)
+        publish(hub, AlertUpdated(
+            compound_id=merged.compound_id, id=merged.alert_id,
+            state=current.state if current else "new", action=OCCURRENCE,
+            actor=f"edge:{edge.id}", at=stamp))  # fmt: skip
     receipts = [
         AlertReceipt(
             id=a.id,

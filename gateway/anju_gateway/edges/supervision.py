@@ -10,14 +10,15 @@ from datetime import datetime, timedelta
 
 from ulid import ULID
 
-from anju_contracts import AlertCleared, EdgeStatus, Heartbeat, format_ts
+from anju_contracts import AlertCleared, AlertUpdated, EdgeStatus, Heartbeat, format_ts
 from anju_gateway.alerts.admission import admit
 from anju_gateway.alerts.feed import publish, summary
+from anju_gateway.alerts.outages import OCCURRENCE, recover_devices, store_alerts
 from anju_gateway.edges.data_loss import data_loss_alert, losses
 from anju_gateway.events import EventHub
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
-from anju_gateway.store.alerts import NewAlert, insert_alerts, mark_cleared
+from anju_gateway.store.alerts import NewAlert, get_alert, insert_alerts, mark_cleared
 from anju_gateway.store.edges import Edge
 from anju_gateway.store.events import add_event, system_event
 from anju_gateway.store.heartbeats import (
@@ -59,6 +60,8 @@ def receive_heartbeat(
             heartbeat_json=beat.model_dump_json(),
         )
         record_names(conn, beat=beat, now=stamp)
+        recovered = recover_devices(conn, compound_id=edge.compound_id, beat=beat,
+                                    received_at=stamp, settings=settings)  # fmt: skip
         lost = name_alerts(conn, lost)
         if came_back:
             note = "心跳恢复 heartbeats returned"
@@ -73,6 +76,9 @@ def receive_heartbeat(
         )
         if came_back:
             publish(hub, AlertCleared(compound_id=edge.compound_id, id=came_back, cleared_at=stamp))
+    for outage in recovered:
+        logger.info("edge %s: %s %s is back online", edge.id, outage.source_kind, outage.source_id)
+        publish(hub, AlertCleared(compound_id=edge.compound_id, id=outage.id, cleared_at=stamp))
     for alert in lost:
         logger.warning("edge %s lost data: %s", edge.id, alert.details)
         publish(hub, summary(alert).model_copy(update={"source_id": edge.id}))
@@ -118,8 +124,8 @@ def check_edges(
     now: datetime,
     watching_since: datetime | None = None,
 ) -> list[str]:
-    """Raise one edge_offline alert per box that fell silent, or that enrolled and never beat;
-    returns the alert ids.
+    """Raise one edge_offline alert per box that fell silent, or that enrolled and never beat
+    (an occurrence of its last one if that is still open); returns the alert ids.
 
     ``watching_since`` is when this gateway process started sweeping: silence while the gateway
     itself was down or starting is not the box's, so nothing is judged before the threshold has
@@ -131,16 +137,31 @@ def check_edges(
     cutoff = format_ts(now - threshold)
     stamp = format_ts(now)
     raised: list[NewAlert] = []
+    repeated: list[tuple[NewAlert, AlertUpdated]] = []
     with db.write() as conn:
         for silent in silent_since(conn, cutoff=cutoff):
             alert = offline_alert(silent, now)
-            insert_alerts(conn, [alert], received_at=stamp)
-            admit(conn, [alert.id], settings)
-            mark_offline(
-                conn, edge_id=silent.edge_id, compound_id=silent.compound_id, alert_id=alert.id
-            )
-            raised.append(alert)
+            intake = store_alerts(conn, [alert], received_at=stamp, settings=settings)
+            merged = intake.merged.get(alert.id)  # its last outage's alert is still open
+            alert_id = merged.alert_id if merged else alert.id
+            mark_offline(conn, edge_id=silent.edge_id, compound_id=silent.compound_id,
+                         alert_id=alert_id)  # fmt: skip
+            if merged is None:
+                raised.append(alert)
+                continue
+            current = get_alert(conn, alert_id=alert_id)
+            repeated.append((alert, AlertUpdated(
+                compound_id=alert.compound_id, id=alert_id,
+                state=current.state if current else "new", action=OCCURRENCE, actor="system",
+                at=stamp)))  # fmt: skip
         raised = name_alerts(conn, raised)
+    for alert, update in repeated:
+        edge_id = alert.edge_id or ""
+        logger.warning("edge %s silent again: alert %s (%s)", edge_id, update.id, OCCURRENCE)
+        publish(hub, update)
+        publish(
+            hub, EdgeStatus(compound_id=alert.compound_id, edge_id=edge_id, online=False, at=stamp)
+        )
     for alert in raised:
         edge_id = alert.edge_id or ""
         logger.warning("edge %s silent since before %s: alert %s", edge_id, cutoff, alert.id)
@@ -149,7 +170,7 @@ def check_edges(
         publish(
             hub, EdgeStatus(compound_id=alert.compound_id, edge_id=edge_id, online=False, at=stamp)
         )
-    return [a.id for a in raised]
+    return [a.id for a in raised] + [update.id for _, update in repeated]
 
 
 __all__ = ["check_edges", "receive_heartbeat"]

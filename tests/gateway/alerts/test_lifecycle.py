@@ -83,7 +83,9 @@ def test_full_lifecycle_with_audit(gw: GatewayServer, clock: ManualClock) -> Non
     assert again.status_code == 200 and again.json()["changed"] is False
     clock.advance(minutes=2)
     assert (
-        officer.post(f"/api/v1/alerts/{alert_id}/dispatch", json={"note": "派警"}).status_code
+        officer.post(
+            f"/api/v1/alerts/{alert_id}/dispatch", json={"note": "派警", "target": "巡逻一组"}
+        ).status_code
         == 200
     )
     clock.advance(minutes=20)
@@ -112,11 +114,11 @@ def test_full_lifecycle_with_audit(gw: GatewayServer, clock: ManualClock) -> Non
 @pytest.mark.parametrize(
     "path,action,body",
     [
-        ([], "dispatch", {}),
+        ([], "dispatch", {"target": "巡逻一组"}),
         ([], "resolve", {"resolution": "handled"}),
         ([], "reopen", {}),
         (["acknowledge"], "acknowledge_then_reopen", {}),
-        (["false-alarm"], "dispatch", {}),
+        (["false-alarm"], "dispatch", {"target": "巡逻一组"}),
         (["false-alarm"], "acknowledge", {}),
     ],
 )

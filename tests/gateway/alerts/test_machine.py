@@ -30,8 +30,10 @@ def test_the_happy_path() -> None:
         "ack",
     )
     assert step.columns == {"state": "acknowledged", "owner": "wang", "acknowledged_at": AT}
-    step = decide("acknowledged", AT, Action.dispatch, actor="wang", at=AT)
-    assert step.columns == {"state": "dispatched", "dispatched_at": AT}
+    step = decide("acknowledged", AT, Action.dispatch, actor="wang", at=AT, note="北门",
+                  dispatched_to="巡逻一组")  # fmt: skip
+    assert step.columns == {"state": "dispatched", "dispatched_at": AT, "dispatched_to": "巡逻一组"}
+    assert step.note == "[巡逻一组] 北门"
     step = decide("dispatched", AT, Action.resolve, actor="wang", at=AT, note="done",
                   resolution=Resolution.handled)  # fmt: skip
     assert step.to_state == "resolved" and step.timer == "close"

@@ -98,3 +98,22 @@ def test_unauthenticated_reads_are_refused(gateway):  # type: ignore[no-untyped-
 
     resp = httpx.get(f"{gateway.url}/api/v1/alerts")
     assert resp.status_code == 401
+
+
+def test_paging_past_200(gateway, device):  # type: ignore[no-untyped-def]
+    """The console's page size: 250 alerts are the newest 200, then the other 50, then none."""
+    base = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)
+    batch = [alert(base + timedelta(seconds=i)) for i in range(250)]
+    for start in range(0, 250, 100):
+        resp = device.post(
+            "/api/v1/edge/alerts", json={"v": 1, "alerts": batch[start : start + 100]}
+        )
+        assert resp.status_code == 200
+    gateway.add_user("o1", "officer", precinct_id="p1")
+    officer = gateway.login("o1")
+    first = officer.get("/api/v1/alerts", params={"limit": 200}).json()
+    assert len(first["alerts"]) == 200 and first["next_before"] == first["alerts"][-1]["id"]
+    rest = officer.get("/api/v1/alerts", params={"limit": 200, "before": first["next_before"]})
+    assert len(rest.json()["alerts"]) == 50 and rest.json()["next_before"] is None
+    seen = [a["id"] for a in first["alerts"] + rest.json()["alerts"]]
+    assert seen == sorted({a["id"] for a in batch}, reverse=True)

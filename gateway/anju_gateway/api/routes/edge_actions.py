@@ -9,7 +9,7 @@ from anju_contracts import AlertAction
 from anju_gateway.alerts.gate import apply_gate_action
 from anju_gateway.api.deps import ClockDep, CurrentEdge, DbDep, HubDep
 from anju_gateway.metrics import REJECTED
-from anju_gateway.store.alerts import get_alert
+from anju_gateway.store.alerts import get_alert, merged_into
 
 router = APIRouter(prefix="/api/v1/edge", tags=["edge"])
 
@@ -18,6 +18,9 @@ router = APIRouter(prefix="/api/v1/edge", tags=["edge"])
 def alert_action(
     body: AlertAction, edge: CurrentEdge, db: DbDep, hub: HubDep, clock: ClockDep
 ) -> Response:
+    # A guard's card of a repeat outage carries the id the box gave it; the gateway kept it as
+    # an occurrence of the device's open alert, which the action is for.
+    body = body.model_copy(update={"alert_id": merged_into(db.conn(), alert_id=body.alert_id)})
     alert = get_alert(db.conn(), alert_id=body.alert_id)
     if alert is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such alert")

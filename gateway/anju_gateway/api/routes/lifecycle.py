@@ -41,6 +41,14 @@ class TransitionRequest(Strict):
     resolution: Resolution | None = Field(
         default=None, description="Required to resolve or mark a false alarm."
     )
+    target: str = Field(
+        default="",
+        max_length=64,
+        pattern=r"^[^\[\]]*$",
+        description="Whom a dispatch sends (派警对象): an officer's name from "
+        "GET /api/v1/dispatch-targets or a unit typed freely; the console requires it, the API "
+        "accepts a dispatch without one (older clients).",
+    )
 
 
 class TransitionResponse(Strict):
@@ -75,12 +83,12 @@ def act(
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from None
     _visible(db, scope, alert_id)
     try:
-        resolution = check_request(what, body.resolution, body.note)
+        resolution = check_request(what, body.resolution, body.note, body.target)
     except InvalidRequest as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from None
     try:
         outcome = transition(db, alert_id, what, user.username, clock.now(), note=body.note,
-                             resolution=resolution, hub=hub)  # fmt: skip
+                             resolution=resolution, hub=hub, target=body.target)  # fmt: skip
     except (IllegalTransition, PropertyAlert) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     except UnknownAlert:

@@ -4,6 +4,7 @@ the login, the page's language, who is looking, the scope in words, and logging 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from starlette.responses import RedirectResponse
@@ -33,7 +34,10 @@ def page_user(request: Request, db: DbDep, clock: ClockDep) -> User | None:
 
 
 def to_login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/?next={request.url.path}", status_code=303)
+    """To the console's login, which comes back to this page afterwards: its path and query
+    (the day, the filters, the language), encoded so the query survives as one ``next``."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/?next={quote(here, safe='/')}", status_code=303)
 
 
 def viewer(user: User) -> Viewer:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,12 @@ class StoredAlert(AlertRecord):
     received_at: str
     state: str
     handler: str = Field(description="Who handles it: police, property or both (分类处置).")
+    occurrences: int = Field(
+        default=1, description="Outages merged into this open alert (device offline kinds)."
+    )
+    last_ts: str | None = Field(
+        default=None, description="When the latest occurrence happened (null: only one)."
+    )
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -47,7 +53,7 @@ _BASE_COLUMNS = (
     "id, compound_id, edge_id, source_kind, source_id, kind, severity, ts, zone, "
     "objects_json, details_json, has_snapshot, received_at, state"
 )
-_BASE = frozenset([*_BASE_COLUMNS.replace(" ", "").split(","), "handler"])
+_BASE = frozenset([*_BASE_COLUMNS.replace(" ", "").split(","), "handler", "occurrences", "last_ts"])
 _CHUNK = 500  # ids per IN (...) list, well below every engine's parameter limit
 
 
@@ -68,6 +74,8 @@ def _stored(row: sqlite3.Row) -> StoredAlert:
         received_at=row["received_at"],
         state=row["state"],
         handler=row["handler"],
+        occurrences=row["occurrences"],
+        last_ts=row["last_ts"],
         extra={k: row[k] for k in row.keys() if k not in _BASE},  # noqa: SIM118
     )
 
@@ -76,16 +84,31 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+def _chunks(ids: Sequence[str]) -> Iterator[tuple[list[str], str]]:
+    """The ids in chunks of at most _CHUNK, each with its ``?,?,...`` placeholders."""
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        yield chunk, _marks(len(chunk))
+
+
+def known_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+    """Which ids the gateway has: alerts, and outages merged into an open alert as occurrences."""
+    existing: set[str] = set()
+    for chunk, marks in _chunks(ids):
+        sql = (
+            f"SELECT id FROM alerts WHERE id IN ({marks}) "
+            f"UNION SELECT id FROM alert_occurrences WHERE id IN ({marks})"
+        )
+        existing.update(r[0] for r in conn.execute(sql, [*chunk, *chunk]))
+    return existing
+
+
 def insert_alerts(
     conn: sqlite3.Connection, alerts: Sequence[NewAlert], *, received_at: str
 ) -> tuple[list[str], list[str]]:
     """Store the alerts not seen before; returns (stored ids, duplicate ids). Call in a write."""
     ids = [a.id for a in alerts]
-    existing: set[str] = set()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        sql = f"SELECT id FROM alerts WHERE id IN ({_marks(len(chunk))})"
-        existing.update(r[0] for r in conn.execute(sql, chunk))
+    existing = known_ids(conn, ids)
     fresh: dict[str, NewAlert] = {}
     for a in alerts:
         if a.id not in existing and a.id not in fresh:
@@ -106,10 +129,13 @@ def held_by_other_compounds(
 ) -> set[str]:
     """Which of these ids are already alerts of another compound."""
     taken: set[str] = set()
-    for start in range(0, len(alert_ids), _CHUNK):
-        chunk = list(alert_ids[start : start + _CHUNK])
-        sql = f"SELECT id FROM alerts WHERE id IN ({_marks(len(chunk))}) AND compound_id != ?"
-        taken.update(r[0] for r in conn.execute(sql, [*chunk, compound_id]))
+    for chunk, marks in _chunks(alert_ids):
+        sql = (
+            f"SELECT id FROM alerts WHERE id IN ({marks}) AND compound_id != ? "
+            "UNION SELECT o.id FROM alert_occurrences o JOIN alerts a ON a.id = o.alert_id "
+            f"WHERE o.id IN ({marks}) AND a.compound_id != ?"
+        )
+        taken.update(r[0] for r in conn.execute(sql, [*chunk, compound_id, *chunk, compound_id]))
     return taken
 
 

@@ -20,6 +20,8 @@ LIFECYCLE_COLUMNS = (
     "ack_breached_at",
     "close_breached_at",
 )
+# Added with dispatch targets: whom the alert was dispatched to (派警对象), as named.
+DISPATCH_COLUMNS = ("dispatched_to",)
 # Added with routing (分类处置): the property's own track, worked at the gate console.
 PROPERTY_COLUMNS = (
     "property_owner",
@@ -84,3 +86,28 @@ def m003_routing(db: SUDatabase) -> None:
     db.execute(
         "CREATE INDEX alerts_property_due ON alerts(property_closed_at, property_close_due_at)"
     )
+
+
+@migrations()
+def m004_outages(db: SUDatabase) -> None:
+    # One open alert per device and outage kind: a repeat outage while it is open is an
+    # occurrence of it (its own edge id kept here, so a resent batch stays a duplicate).
+    db.execute("ALTER TABLE alerts ADD COLUMN occurrences INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE alerts ADD COLUMN last_ts TEXT")
+    db.execute("CREATE INDEX alerts_outage ON alerts(compound_id, source_id, kind, state)")
+    db.execute(
+        """CREATE TABLE alert_occurrences (
+            id TEXT PRIMARY KEY,
+            alert_id TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+            ts TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            details_json TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+    db.execute("CREATE INDEX alert_occurrences_alert ON alert_occurrences(alert_id)")
+
+
+@migrations()
+def m005_dispatch_target(db: SUDatabase) -> None:
+    for column in DISPATCH_COLUMNS:
+        db.execute(f"ALTER TABLE alerts ADD COLUMN {column} TEXT")

@@ -9,12 +9,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from anju_gateway.store.alerts.schema import LIFECYCLE_COLUMNS, PROPERTY_COLUMNS
+from anju_gateway.store.alerts.schema import (
+    DISPATCH_COLUMNS,
+    LIFECYCLE_COLUMNS,
+    PROPERTY_COLUMNS,
+)
 
 # The police clocks (ack, close) and the property's (property_ack, property_close).
 Clock = Literal["ack", "close", "property_ack", "property_close"]
 CLOCKS: tuple[Clock, ...] = ("ack", "close", "property_ack", "property_close")
-_SETTABLE = frozenset(("state", *LIFECYCLE_COLUMNS, *PROPERTY_COLUMNS))
+_SETTABLE = frozenset(("state", *LIFECYCLE_COLUMNS, *PROPERTY_COLUMNS, *DISPATCH_COLUMNS))
 
 
 @dataclass(frozen=True, slots=True)

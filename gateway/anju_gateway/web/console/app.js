@@ -89,12 +89,17 @@ $("#login-form").addEventListener("submit", async (ev) => {
   if (next) { location.assign(next); return; }
   start();
 });
-// Where the officer was going before the login (a report page sends ?next=/reports/daily):
-// a path of this gateway only, never another site.
+// Where the officer was going before the login (a report page sends ?next=/reports/daily%3F…,
+// its query kept): a page of this gateway only, never another site — judged on the URL the
+// browser would really open (it drops tabs and newlines, reads a backslash as /), not on the text.
 function nextPath() {
   const next = new URLSearchParams(location.search).get("next");
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return null;
-  return next === "/" ? null : next;
+  if (!next || !next.startsWith("/")) return null;
+  let url;
+  try { url = new URL(next, location.origin); } catch (e) { return null; }
+  if (url.origin !== location.origin) return null;
+  const path = url.pathname + url.search + url.hash;
+  return path === "/" ? null : path;
 }
 $("#logout").addEventListener("click", async () => {
   await fetch("/api/v1/auth/logout", { method: "POST" });
@@ -140,6 +145,7 @@ async function loadAlerts() {
   }
   const pages = await Promise.all(queries.map((q) => api("/api/v1/alerts?" + q)));
   state.alerts = new Map(pages.flatMap((p) => p.alerts).map((a) => [a.id, a]));
+  resetPaging(pages[0].next_before);  // older than the newest 200: paging.js
   learnPlaces(state.alerts.values());
   renderList();
 }
@@ -208,8 +214,8 @@ function renderList() {
         <strong>${esc(label("kind", a.kind))}</strong><span class="state st-${a.state}">${esc(label("state", a.state))}</span></div>
       <div class="line2"><span class="place">${esc(place(a))}</span>
         <time>${fmtTime(a.ts)}</time></div>
-      <div class="sla lvl-${sla.level}">${esc(sla.text)}</div></li>`;
-  }).join("");
+      <div class="sla lvl-${sla.level}">${esc(sla.text)}</div>${outageLine(a)}</li>`;
+  }).join("") + moreItem(rows.length);
   for (const id of [...state.checked]) if (!rows.some((a) => a.id === id && bulkable(a))) state.checked.delete(id);
   renderBulk();
   renderCounters();
@@ -259,7 +265,7 @@ const RES_FALSE = ["false_detection", "resident", "device_fault", "test"];
 // An alert's details as labelled fields in words (人数 7, 最多允许 4, 停留 21 秒), never the raw keys;
 // internal ones (the gate's sequence number, the tracker's id) are left out.
 const DETAIL_HIDDEN = new Set(["seq", "track_id"]);
-const DETAIL_TIMES = new Set(["device_ts", "box_ts", "last_seen", "last_heartbeat", "enrolled_at"]);
+const DETAIL_TIMES = new Set(["device_ts", "box_ts", "last_seen", "last_heartbeat", "enrolled_at", "cleared_at"]);
 const DETAIL_SECONDS = new Set(["held_seconds", "dwell_s", "frozen_s", "offline_s", "skew_s", "silent_s"]);
 const DETAIL_WORDS = { event_type: "event_type", direction: "direction", label: "object", device_kind: "dev_kind",
                        state: "dev_state", watchlist_kind: "watchlist_kind", counter: "counter" };
@@ -305,11 +311,13 @@ async function renderDetail(id) {
         <dt>${t("handler")}</dt><dd>${esc(label("handler_names", a.handler || "police"))}</dd>
         <dt>${t("owner")}</dt><dd>${esc(x.owner || x.property_owner || t("none"))}</dd>
         <dt>${t("objects")}</dt><dd>${objects}</dd>
+        ${x.dispatched_to ? `<dt>${t("target")}</dt><dd id="detail-target">${esc(x.dispatched_to)}</dd>` : ""}
         ${x.resolution ? `<dt>${t("resolution")}</dt><dd>${esc(label("res", x.resolution))}</dd>` : ""}
-        ${details}
+        ${outageRows(a)}${details}
       </dl>
     </div>
     <form id="act" class="act">
+      ${buttons.some(([b]) => b === "dispatch") ? dispatchField() : ""}
       <select name="resolution" hidden></select>
       <input name="note" maxlength="500" placeholder="${t("note")}">
       <div class="buttons">${buttons.map(([b, cls]) => `<button type="button" class="${cls}" data-action="${b}">${t(b)}</button>`).join("")}
@@ -317,14 +325,15 @@ async function renderDetail(id) {
       <p class="error" id="act-error"></p>
     </form>
     <h3>${t("history")}</h3>
-    <ol class="history">${events.map((e) => historyLine(a, e)).join("")}</ol>`;
+    <ol class="history">${events.map((e) => historyLine(a, e, events)).join("")}</ol>`;
   $("#detail").dataset.id = id;  // which alert the pane shows (tests wait for it)
   $("#act").addEventListener("click", onAction);
   // Resolving is one step: where 办结 is offered, its resolution chooser is shown at once.
   if (buttons.some(([b]) => b === "resolve")) showResolutions("resolve");
+  if (buttons.some(([b]) => b === "dispatch")) fillTargets(a).catch(() => {});  // typing still works
 }
 // One history line; what raised the alert is named (北门), not its id.
-function historyLine(a, e) {
+function historyLine(a, e, events) {
   const raisedBy = `${a.source_kind}:${a.source_id}`;
   let actor = e.actor;
   if (actor === raisedBy) actor = sourceLabel(a);
@@ -333,7 +342,7 @@ function historyLine(a, e) {
   else if (actor.startsWith(`${a.compound_id}:`)) actor = `${a.compound_name || a.compound_id} ${actor.slice(a.compound_id.length + 1)}`;
   const note = e.action === "received"
     ? [a.compound_name || a.compound_id, a.zone_name || a.zone, label("handler_names", a.handler || "police")].filter(Boolean).join(" · ")
-    : e.note;
+    : outageNote(a, e, events) ?? taggedNote(e) ?? e.note;
   return `<li><time>${fmtTime(e.at)}</time> <b>${esc(actor)}</b> ${esc(t(e.action) || e.action)}
     ${e.to_state && e.action !== "received" ? "→ " + esc(label("state", e.to_state)) : ""} ${note ? "· " + esc(note) : ""}</li>`;
 }
@@ -354,6 +363,7 @@ async function onAction(ev) {
   }
   const body = { note: form.elements.note.value };
   if (action === "resolve" || action === "false_alarm") body.resolution = sel.value;
+  if (action === "dispatch") { body.target = dispatchTarget(form); if (!body.target) return; }
   const path = action === "false_alarm" ? "false-alarm" : action;
   try {
     await api(`/api/v1/alerts/${state.selected}/${path}`, { method: "POST", body: JSON.stringify(body) });
@@ -475,6 +485,9 @@ document.querySelectorAll("a.tab").forEach((a) => a.addEventListener("click", (e
 // ---- start ----
 async function start() {
   try { state.user = await api("/api/v1/auth/me"); } catch (e) { return; }
+  // Logged in meanwhile (another tab): a ?next= page is where the officer was going.
+  const next = nextPath();
+  if (next) { location.replace(next); return; }
   $("#login").hidden = true; $("#app").hidden = false;
   Admin.start(state.user);
   applyLang();
