@@ -39,6 +39,7 @@ from anju_contracts.feed import (
 from anju_contracts.gate import Direction, GateCommand, GateEvent, GateEventType, GateResult
 from anju_contracts.heartbeat import DeviceHealth, Heartbeat
 from anju_contracts.parsing import PayloadError, RejectReason, parse_json_payload
+from anju_contracts.passage import PassageBatch, PassageRecord
 from anju_contracts.plates import PlateError, normalise_plate
 from anju_contracts.routing import Handler, RoutingPolicy, decide_handler
 from anju_contracts.status import DeviceState, parse_status
@@ -79,6 +80,8 @@ __all__ = [
     "Heartbeat",
     "Ident",
     "MotionEvent",
+    "PassageBatch",
+    "PassageRecord",
     "PayloadError",
     "PlateError",
     "ReceiptStatus",

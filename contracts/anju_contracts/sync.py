@@ -49,3 +49,8 @@ class EdgeSync(Versioned):
         description="The precinct's routing in force and the property's clocks; a copy from "
         "before this field had none and reads as the defaults.",
     )
+    passage_upload: bool = Field(
+        default=False,
+        description="Vehicle passage records (智能卡口) of the compound's gates go to the "
+        "precinct; the gateway sends the field only when true, so older edges keep syncing.",
+    )

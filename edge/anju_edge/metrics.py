@@ -70,6 +70,12 @@ SNAPSHOT_FONT_FALLBACK = Counter(
     "anju_edge_snapshot_font_fallback_total",
     "Alert thumbnails labelled in English because no CJK font was found on the box.",
 )
+PASSAGES = Counter(
+    "anju_edge_passages_total",
+    "Vehicle passage records (智能卡口), by outcome: queued, sent (acknowledged by the gateway), "
+    "dropped (the queue full, or the switch turned off with records waiting).",
+    ["outcome"],
+)
 SYNC_UPDATES = Counter("anju_edge_sync_updates_total", "New watchlist/staff copies applied.")
 SYNC_FAILURES = Counter(
     "anju_edge_sync_failures_total", "Failed sync requests to the gateway, by reason.", ["reason"]
@@ -78,7 +84,7 @@ SYNC_FAILURES = Counter(
 UPLINK_BYTES = Counter(
     "anju_edge_uplink_bytes_total",
     "Bytes of HTTP requests to the gateway (request line, headers, body; before TLS), by kind: "
-    "alerts (without their thumbnails), thumbnails, heartbeats, sync, actions.",
+    "alerts (without their thumbnails), thumbnails, heartbeats, sync, actions, passages.",
     ["kind"],
 )
 CAMERA_BYTES = Counter(

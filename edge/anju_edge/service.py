@@ -31,12 +31,15 @@ from anju_edge.delivery.sync import EdgeSyncClient
 from anju_edge.delivery.uplink import Uplink
 from anju_edge.detect.onnx_detector import load_detector
 from anju_edge.devices import DeviceRegistry
-from anju_edge.gate.clock import ClockCheck
+from anju_edge.gate.clock import CheckedEvent, ClockCheck
 from anju_edge.gate.rules import GateRules
 from anju_edge.gate.watchlist import WatchlistMatcher
 from anju_edge.gate.worker import QUEUE_SIZE, GateWorker
 from anju_edge.ingest import FrameSink, GateEventIn, MessageRouter
 from anju_edge.mqtt_link import MqttLink
+from anju_edge.passages.records import passage_of
+from anju_edge.passages.store import PassageQueue
+from anju_edge.passages.uplink import PassageUplink
 from anju_edge.state.keeper import DeviceStateKeeper
 from anju_edge.state.store import DeviceStateStore
 
@@ -84,6 +87,13 @@ class EdgeService:
             clock=ClockCheck(config.clock_skew_s),
             dead_letter=self.outbox.dead_message,
         )
+        # Passage records (智能卡口): only while the gateway has the compound's switch on.
+        self.passages = PassageQueue(config.data_dir / "passages.sqlite3")
+        self.passage_uplink = PassageUplink(
+            config.gateway, self.passages, config.token_path(), self.passage_upload
+        )
+        self.gate.before_ack.append(self._record_passage)
+        self.sync.listeners.append(lambda _sync: self.passage_uplink.kick())
         # The door.
         self.router = MessageRouter(
             config.compound_id,
@@ -119,6 +129,7 @@ class EdgeService:
         # A delivered heartbeat or sync proves the gateway is back: the uplink stops waiting.
         self.heartbeat.on_reachable.append(self.uplink.kick)
         self.sync.on_reachable.append(self.uplink.kick)
+        self.sync.on_reachable.append(self.passage_uplink.kick)
         self.console = self._gate_console()
         if self.console is not None:
             self.components.append(self.console)
@@ -159,6 +170,7 @@ class EdgeService:
             device_health=self.devices.health,
             send_command=self._send_gate_command,
             queued_alerts=self.outbox.depth,
+            passage_upload=self.passage_upload,
         )
         self.gate.listeners.append(console.enqueue)
         self.heartbeat.on_reachable.append(console.gateway_reached)
@@ -170,6 +182,21 @@ class EdgeService:
         # The previous round's drafts are committed by now: save the state that led to them.
         self.device_keeper.save()
         return self.devices.offline_drafts(now)
+
+    def passage_upload(self) -> bool:
+        current = self.sync.current()
+        return current is not None and current.passage_upload
+
+    def _record_passage(self, gate_id: str, checked: CheckedEvent) -> bool:
+        if not self.passage_upload():
+            return False  # off: nothing about vehicles leaves the box
+        code = self.config.gb_codes().get(f"gate:{gate_id}")
+        record = passage_of(self.config.compound_id, gate_id, checked.event, code)
+        if record is None:
+            return False
+        if self.passages.put(record, checked.source_key):
+            self.passage_uplink.notify()
+        return True
 
     def set_frame_sink(self, sink: FrameSink) -> None:
         self.router.frame_sink = sink
@@ -188,6 +215,7 @@ class EdgeService:
         for component in self.components:
             component.start()
         self.uplink.start()
+        self.passage_uplink.start()
         self.mqtt.start()
         logger.info("edge service for compound %s started", self.config.compound_id)
 
@@ -198,6 +226,7 @@ class EdgeService:
         for component in reversed(self.components):
             component.stop()
         self.uplink.stop()
+        self.passage_uplink.stop()
         self.device_keeper.save()
         self.device_state.close()
         self.outbox.close()

@@ -39,6 +39,7 @@ from anju_gateway.api.routes import (
 from anju_gateway.api.routes import analytics as analytics_routes
 from anju_gateway.api.routes import gbcodes as gbcode_routes
 from anju_gateway.api.routes import pages as page_routes
+from anju_gateway.api.routes import passages as passage_routes
 from anju_gateway.api.routes import reports as report_routes
 from anju_gateway.api.routes import viid as viid_routes
 from anju_gateway.clock import Clock, SystemClock
@@ -160,6 +161,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.include_router(viid_routes.router)
     app.include_router(gbcode_routes.router)
     app.include_router(viid_routes.viid_router)
+    app.include_router(passage_routes.router)
     app.include_router(console.router)
     app.mount("/console", console.static_files(), name="console")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -11,6 +11,7 @@ import typer
 
 from anju_common.ratelog import setup_logging
 from anju_gateway.precinct.gbcode_cli import app as gbcode_app
+from anju_gateway.precinct.passage_cli import passage_upload
 from anju_gateway.precinct.viid_cli import app as viid_app
 
 app = typer.Typer(
@@ -305,3 +306,4 @@ def routing_cmd(
 
 app.add_typer(viid_app, name="viid")
 app.add_typer(gbcode_app, name="gb-code")
+app.command("passage-upload")(passage_upload)

@@ -37,6 +37,11 @@ VIID_SESSION = Counter(
     "GA/T 1400 session requests, by request (register, keepalive, unregister) and outcome.",
     ["request", "outcome"],
 )
+PASSAGES_RECEIVED = Counter(
+    "anju_gateway_passages_received_total",
+    "New vehicle passage records from edges, by outcome (queued for the 视图库, not_queued).",
+    ["outcome"],
+)
 SLA_BREACHES = Counter(
     "anju_gateway_sla_breaches_total",
     "Alerts whose acknowledge or close clock ran out, by clock and severity.",

@@ -45,6 +45,7 @@ class GateConsole:
         send_command: SendCommand,
         queued_alerts: Callable[[], int],
         routing: Callable[[], RoutingPolicy] = RoutingPolicy,
+        passage_upload: Callable[[], bool] = bool,
     ) -> None:
         self.config = config
         self.staff = staff
@@ -77,6 +78,7 @@ class GateConsole:
             door_limit=self.door_limit,
             uplink=self.uplink,
             queued_alerts=queued_alerts,
+            passage_upload=passage_upload,
         )
         self._inbox: queue.Queue[GateEventIn | Alert] = queue.Queue(INBOX_SIZE)
         self._stop = threading.Event()

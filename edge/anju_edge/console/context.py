@@ -57,6 +57,7 @@ class ConsoleContext:
     door_limit: SlidingWindowLimiter  # remote door openings, per user
     uplink: UplinkWatch
     queued_alerts: Callable[[], int]  # alerts in the outbox, not yet at the gateway
+    passage_upload: Callable[[], bool]  # vehicle passage records go to the precinct (sync)
 
 
 def console_context(request: Request) -> ConsoleContext:

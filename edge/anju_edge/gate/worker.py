@@ -94,6 +94,9 @@ class GateWorker:
         self.clock = clock
         self.dead_letter = dead_letter
         self.listeners: list[Callable[[GateEventIn], None]] = []
+        # Durable writes of an event besides its alerts (passage records): before the ack,
+        # retried like a commit; each must be idempotent per source key and says if it wrote.
+        self.before_ack: list[Callable[[str, CheckedEvent], bool]] = []
         self.storage_failing = False  # the last commit failed (disk full or failing)
         self._retries: list[_Pending] = []
         self._order = itertools.count()
@@ -230,7 +233,8 @@ class GateWorker:
         for draft in drafts:
             if self.raise_alert(draft) is not None:
                 ALERT_LATENCY.observe(time.monotonic() - item.arrived)
-        if drafts:
+        wrote = [record(item.gate_id, checked) for record in self.before_ack]
+        if drafts or any(wrote):
             self.storage_failing = False
             STORAGE_FAILING.set(0)
         # Committed (or nothing to raise): now the broker may forget the event. If raising

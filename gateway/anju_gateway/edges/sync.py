@@ -1,6 +1,7 @@
 """What an edge downloads (``GET /api/v1/edge/sync``): the watch list of its compound (global
 entries plus its precinct's), the compound's property-manager accounts and its precinct's
-routing of alerts (with the property's clocks), with a content version for the ETag."""
+routing of alerts (with the property's clocks), whether its vehicle passage records go to the
+precinct, with a content version for the ETag."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from anju_contracts import (
 from anju_gateway.alerts.routing import effective
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store.compounds import get_compound
+from anju_gateway.store.passages import get_switch
 from anju_gateway.store.routing import StoredPolicy, policy_of_compound
 from anju_gateway.store.users import staff_of_compound
 from anju_gateway.store.watchlists import WatchRow, active_entries
@@ -36,6 +38,7 @@ def _version(
     watchlist: list[WatchlistEntry],
     staff: list[StaffAccount],
     routing: RoutingPolicy,
+    passage_upload: bool,
 ) -> str:
     # Content hash without generated_at, so an unchanged list keeps its ETag across requests.
     body = json.dumps(
@@ -44,6 +47,8 @@ def _version(
             "watchlist": [e.model_dump(mode="json") for e in watchlist],
             "staff": [s.model_dump(mode="json") for s in staff],
             "routing": routing.model_dump(mode="json"),
+            # Only when on: a compound that never turned it on keeps its version.
+            **({"passage_upload": True} if passage_upload else {}),
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -94,11 +99,13 @@ def build_sync(
         for r in staff_of_compound(conn, compound_id=compound_id)
     ]
     routing = routing_of_compound(conn, compound_id, settings)
+    passage_upload = get_switch(conn, compound_id=compound_id).enabled
     return EdgeSync(
         compound_id=compound_id,
-        version=_version(compound_id, watchlist, staff, routing),
+        version=_version(compound_id, watchlist, staff, routing, passage_upload),
         generated_at=now,
         watchlist=watchlist,
         staff=staff,
         routing=routing,
+        passage_upload=passage_upload,
     )

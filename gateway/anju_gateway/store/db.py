@@ -25,6 +25,7 @@ def _migration_sets() -> list[Migrations]:
         gbcodes,
         heartbeats,
         names,
+        passages,
         routing,
         users,
         viid,
@@ -48,6 +49,7 @@ def _migration_sets() -> list[Migrations]:
         routing.migrations,
         viid.migrations,
         viid_dispositions.migrations,
+        passages.migrations,
     ]
 
 

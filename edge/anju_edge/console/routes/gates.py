@@ -112,13 +112,15 @@ def devices(u: User, ctx: Ctx) -> list[dict[str, Any]]:
 
 @router.get("/api/status")
 def uplink_status(u: User, ctx: Ctx) -> dict[str, Any]:
-    """Whether the precinct's gateway is reached, and what waits for it."""
+    """Whether the precinct's gateway is reached, what waits for it, and whether vehicle
+    passage records go to the precinct (the header's notice)."""
     state, last = ctx.uplink.state(time.time())
     return {
         "uplink": state,
         "last_contact": format_ts(datetime.fromtimestamp(last).astimezone()) if last else None,
         "queued_actions": ctx.store.queued_actions(),
         "queued_alerts": ctx.queued_alerts(),
+        "passage_upload": ctx.passage_upload(),
     }
 
 

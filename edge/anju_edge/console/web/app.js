@@ -22,6 +22,8 @@ const T = {
     until: "有效至", walk_in: "步行", sign_out: "签离", h_created: "登记时间", h_name: "姓名", h_id: "身份证",
     h_unit: "到访", h_reason: "事由", h_plate: "车牌", h_state: "状态", on_site_state: "在场", signed_out: "已签离", expired: "已过期",
     visit: "到访", held: "开门 {0} 秒", device_clock: "门岗设备时间 {0}（{1}）", slow: "慢 {0} 秒", fast: "快 {0} 秒",
+    passage_on: "车辆通行记录上传公安：已开启",
+    passage_tip: "按派出所要求（智能卡口），本小区门岗的车辆通行记录（车牌、时间、门岗、进出方向）会上传公安视图库；不含图片，不含人员卡号。由平台管理员开启或关闭。",
     uplink_up: "平台已连接", uplink_down: "平台连接中断", uplink_unknown: "正在连接平台",
     uplink_banner: "与派出所平台的连接已断开{0}。本机照常可用：登录、通行记录、远程开门、访客登记、告警的签收、处理、关闭和物业到场。"
       + "等待上传：告警 {1} 条、告警处置 {2} 条，连接恢复后自动发送，不会丢失。",
@@ -56,6 +58,8 @@ const T = {
     until: "until", walk_in: "on foot", sign_out: "Sign out", h_created: "Registered", h_name: "Name", h_id: "ID",
     h_unit: "Visiting", h_reason: "Reason", h_plate: "Plate", h_state: "State", on_site_state: "on site", signed_out: "signed out", expired: "expired",
     visit: "visiting", held: "open {0} s", device_clock: "gate's clock {0} ({1})", slow: "{0} s slow", fast: "{0} s fast",
+    passage_on: "Vehicle passages sent to police: on",
+    passage_tip: "At the precinct's request (smart checkpoint), vehicle passages at this compound's gates (plate, time, gate, in/out) are sent to the police video-image platform; no pictures, no card numbers. Switched on or off by the platform's admin.",
     uplink_up: "Precinct linked", uplink_down: "Precinct link down", uplink_unknown: "Linking to precinct",
     uplink_banner: "The link to the precinct is down{0}. Everything here still works: login, pass log, remote opening, "
       + "visitors, and acknowledging, working on, closing alerts and reporting staff on site. Waiting to upload: {1} alert(s), {2} alert action(s), sent when the link is back.",
@@ -320,6 +324,9 @@ async function loadStatus() {
   queuedActions = s.queued_actions;
   const badge = $("#uplink-state");
   badge.textContent = t(`uplink_${s.uplink}`); badge.className = `uplink ${s.uplink}`;
+  const passage = $("#passage-badge");
+  passage.hidden = !s.passage_upload;
+  passage.textContent = t("passage_on"); passage.title = t("passage_tip");
   const banner = $("#uplink-banner");
   banner.hidden = s.uplink !== "down";
   if (s.uplink === "down")

@@ -103,8 +103,10 @@ async def edge_sync(
             hub.unsubscribe(queue)
     if _etag_matches(known, current.version):
         return _not_modified(current.version)
+    # passage_upload only when on: an edge from before the field refuses unknown fields.
+    omit = None if current.passage_upload else {"passage_upload"}
     return Response(
-        current.model_dump_json(),
+        current.model_dump_json(exclude=omit),
         media_type="application/json",
         headers={"ETag": f'"{current.version}"', "Cache-Control": "no-cache"},
     )
