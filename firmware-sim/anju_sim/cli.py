@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlparse
@@ -101,6 +102,10 @@ def run(
     from anju_sim.scenario import load_scenario
 
     setup_logging("info")
+    # Ctrl-C ends the run (130) even when whatever started it ignored SIGINT: a job a shell
+    # starts in the background without job control inherits SIG_IGN, and Python then installs
+    # no KeyboardInterrupt at all.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         sc = load_scenario(scenario)
     except FileNotFoundError as exc:

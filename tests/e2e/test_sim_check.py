@@ -148,6 +148,23 @@ def test_two_simulators_at_once_even_on_the_same_gate(tmp_path: Path, broker, ga
             edge.stop()
 
 
+def test_ctrl_c_ends_a_run_even_started_with_sigint_ignored(tmp_path: Path, broker) -> None:  # type: ignore[no-untyped-def]
+    """As from a script's background job (SIGINT ignored): Ctrl-C still ends the run, 130."""
+    sim = SimRun(
+        "--scenario",
+        "normal-day",
+        *sim_args(broker, tmp_path, "--speed", "720", "--no-check"),
+        ignore_sigint=True,
+    )
+    try:
+        sim.wait_for_line("devices online")
+        sim.proc.send_signal(signal.SIGINT)
+        assert sim.finish(timeout=30) == 130, sim.output
+        assert "interrupted 已中断" in sim.stdout
+    finally:
+        sim.kill()
+
+
 def test_a_broker_restart_is_survived(tmp_path: Path, broker) -> None:  # type: ignore[no-untyped-def]
     sim = SimRun(
         "--scenario", "normal-day", *sim_args(broker, tmp_path, "--speed", "8640", "--no-check")

@@ -4,6 +4,7 @@ plays, so a test can act (start the edge) once the simulator says its devices ar
 from __future__ import annotations
 
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -12,13 +13,16 @@ from typing import IO
 
 
 class SimRun:
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, ignore_sigint: bool = False) -> None:
+        """``ignore_sigint``: start it as a shell's background job without job control does,
+        SIGINT ignored."""
         self.args = ["sim", "run", *args]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "anju", *self.args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=_ignore_sigint if ignore_sigint else None,
         )
         self.out: list[str] = []
         self.err: list[str] = []
@@ -80,3 +84,7 @@ class SimRun:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
