@@ -138,8 +138,14 @@ def detect(
 
 @app.command()
 def enrol(
-    gateway: Annotated[str, typer.Option(help="Gateway base URL.")],
     code: Annotated[str, typer.Option(help="One-time enrolment code from the gateway.")],
+    gateway: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Gateway base URL; repeat it for the replicas, tried in turn until one "
+            "answers. Default: the config's gateway url or urls."
+        ),
+    ] = None,
     config: Annotated[
         Path | None,
         typer.Option("--config", "-c", help="Edge config: the token goes to its token_file."),
@@ -150,6 +156,8 @@ def enrol(
 ) -> None:
     """Enrol this box with the gateway and store its device token (mode 0600).
 
+    A gateway URL that refuses, times out or answers 502/503/504 is left for the next one.
+
     Example: anju edge enrol --gateway https://gw.example --code ABCD-EFGH-JKLM
     --config /etc/anju/edge.yaml
     """
@@ -158,9 +166,11 @@ def enrol(
     from anju_edge.delivery.tls import TlsConfigError, tls_context
 
     verify = None
+    urls = list(gateway or [])
     if config is not None:
         cfg = _load(config)
         token_file = token_file or cfg.token_path()
+        urls = urls or list(cfg.gateway.base_urls)
         try:
             verify = tls_context(cfg.gateway)  # the config's pinned CA (and client certificate)
         except TlsConfigError as exc:
@@ -169,8 +179,11 @@ def enrol(
     if token_file is None:
         typer.echo("give --config or --token-file", err=True)
         raise typer.Exit(2)
+    if not urls:
+        typer.echo("give --gateway (or --config, whose gateway url or urls are used)", err=True)
+        raise typer.Exit(2)
     try:
-        resp = do_enrol(gateway, code, token_file, verify=verify)
+        resp = do_enrol(urls, code, token_file, verify=verify)
     except EnrolFailed as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None

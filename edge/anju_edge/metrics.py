@@ -80,6 +80,12 @@ SYNC_UPDATES = Counter("anju_edge_sync_updates_total", "New watchlist/staff copi
 SYNC_FAILURES = Counter(
     "anju_edge_sync_failures_total", "Failed sync requests to the gateway, by reason.", ["reason"]
 )
+GATEWAY_FAILOVERS = Counter(
+    "anju_edge_gateway_failovers_total",
+    "Requests to one of the gateway's URLs (gateway.urls) that refused, timed out or answered "
+    "502/503/504 and were left for the next URL, by worker and reason.",
+    ["worker", "reason"],
+)
 # The box's budgets (docs/detection.md, "Budgets"): what it sends up, and what its cameras send it.
 UPLINK_BYTES = Counter(
     "anju_edge_uplink_bytes_total",

@@ -70,10 +70,60 @@ def test_mistakes_name_the_key_path(path: str, value: object, expected: str) -> 
 
 def test_missing_required_key() -> None:
     data = example()
-    del data["gateway"]["url"]
+    del data["compound_id"]
     with pytest.raises(ConfigError) as info:
         parse_config(data)
-    assert "gateway.url: required key is missing" in str(info.value)
+    assert "compound_id: required key is missing" in str(info.value)
+
+
+def gateway_with(**keys: object) -> dict:  # type: ignore[type-arg]
+    data = example()
+    del data["gateway"]["url"]
+    data["gateway"].update(keys)
+    return data
+
+
+def test_gateway_url_or_urls() -> None:
+    one = parse_config(example())
+    assert one.gateway.base_urls == ("https://gateway.xunyang-precinct.example",)
+    replicas = ["https://gw-a.precinct.example", "http://10.0.0.2:8000/anju"]
+    two = parse_config(gateway_with(urls=replicas))
+    assert two.gateway.base_urls == tuple(replicas)
+
+
+@pytest.mark.parametrize(
+    "keys,expected",
+    [
+        (
+            {"url": "https://gw.example", "urls": ["https://gw-a.example"]},
+            "gateway: Value error, give either url (one gateway or its load balancer) or urls",
+        ),
+        ({}, "gateway: Value error, give the gateway's url"),
+        ({"urls": []}, "gateway.urls: List should have at least 1 item"),
+        ({"urls": None}, "gateway: Value error, give the gateway's url"),
+        (
+            {"urls": ["https://gw-a.example", "ftp://gw-b.example"]},
+            "gateway.urls[1]: Value error, expected a http or https:// URL with a host",
+        ),
+        ({"urls": ["gw-a.example"]}, "gateway.urls[0]: Value error, expected a http or https://"),
+        ({"url": "gw.example"}, "gateway.url: Value error, expected a http or https://"),
+        ({"urls": ["https://gw-a.example", "https://gw-a.example/"]}, "a URL is listed twice"),
+        ({"urls": "https://gw-a.example"}, "gateway.urls: Input should be a valid list"),
+    ],
+)
+def test_gateway_url_mistakes(keys: dict, expected: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ConfigError) as info:
+        parse_config(gateway_with(**keys), "edge.yaml")
+    assert expected in str(info.value), str(info.value)
+
+
+def test_gateway_url_password_is_refused_and_not_echoed() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(gateway_with(urls=["https://edge:s3cret@gw-a.example"]))
+    assert "gateway.urls[0]: Value error, the URL must not carry a user or password" in str(
+        info.value
+    )
+    assert "s3cret" not in str(info.value)
 
 
 def test_not_yaml_names_the_line(tmp_path: Path) -> None:

@@ -7,16 +7,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from anju_contracts import Severity
 from anju_contracts import WireModel as Strict  # the one strict base: extra="forbid", frozen
 from anju_contracts.common import Ident
 from anju_contracts.gbcode import GbCode, check_gb_code
-from anju_edge.config.sources import CameraSource, MqttSource
+from anju_edge.config.sources import CameraSource, MqttSource, plain_url
 
 Point = tuple[Annotated[float, Field(ge=0.0, le=1.0)], Annotated[float, Field(ge=0.0, le=1.0)]]
 Polygon = Annotated[list[Point], Field(min_length=3, max_length=64)]
+# A gateway base URL: http(s), a host, no user or password in it.
+HttpUrlText = Annotated[str, AfterValidator(lambda v: plain_url(v, ("http", "https")))]
 
 
 class Weekday(StrEnum):
@@ -58,7 +60,18 @@ class BrokerConfig(Strict):
 
 
 class GatewayLink(Strict):
-    url: str = Field(description="Base URL of the gateway, e.g. https://gw.precinct.example")
+    url: str | None = Field(
+        default=None,
+        description="Base URL of the gateway (or of its load balancer), e.g. "
+        "https://gw.precinct.example; give this or urls.",
+    )
+    urls: list[HttpUrlText] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=16,
+        description="Base URLs of the gateway's replicas, tried in turn: one that refuses, "
+        "times out or answers 502/503/504 is left for the next; give this or url.",
+    )
     token_file: Path = Field(
         default=Path("token"),
         description="Device token from 'anju edge enrol' (relative paths: under data_dir).",
@@ -81,6 +94,18 @@ class GatewayLink(Strict):
         default=None, description="Key of client_cert (PEM, mode 0600); omit if in client_cert."
     )
 
+    @field_validator("url")
+    @classmethod
+    def _plain_url(cls, value: str | None) -> str | None:
+        return None if value is None else plain_url(value, ("http", "https"))
+
+    @field_validator("urls")
+    @classmethod
+    def _distinct(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len({u.rstrip("/") for u in value}) != len(value):
+            raise ValueError("a URL is listed twice")
+        return value
+
     @field_validator("ca_file", "client_cert", "client_key")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
@@ -89,10 +114,30 @@ class GatewayLink(Strict):
         return value
 
     @model_validator(mode="after")
+    def _one_of_url_urls(self) -> GatewayLink:
+        if self.url is not None and self.urls is not None:
+            raise ValueError("give either url (one gateway or its load balancer) or urls, not both")
+        if self.url is None and self.urls is None:
+            raise ValueError(
+                "give the gateway's url (e.g. url: https://gw.precinct.example) "
+                "or urls: [...] of its replicas"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _key_needs_cert(self) -> GatewayLink:
         if self.client_key is not None and self.client_cert is None:
             raise ValueError("client_key is set but client_cert is not")
         return self
+
+    @property
+    def base_urls(self) -> tuple[str, ...]:
+        """The gateway's base URLs in the order they are tried (one for ``url``); every part of
+        the box that talks to the gateway reads this, never ``url`` or ``urls`` themselves."""
+        if self.urls is not None:
+            return tuple(self.urls)
+        assert self.url is not None  # the validator requires one of them
+        return (self.url,)
 
 
 class OutboxConfig(Strict):

@@ -20,7 +20,7 @@ def mask_url(text: str) -> str:
     return _USERINFO.sub(r"\1***@", text)
 
 
-def _plain_url(value: str, schemes: tuple[str, ...]) -> str:
+def plain_url(value: str, schemes: tuple[str, ...]) -> str:
     parts = urlsplit(value)
     if parts.scheme not in schemes or not parts.hostname:
         raise ValueError(f"expected a {' or '.join(schemes)}:// URL with a host")
@@ -62,7 +62,7 @@ class RtspSource(Strict):
     @field_validator("url")
     @classmethod
     def _no_inline_credentials(cls, value: str) -> str:
-        return _plain_url(value, ("rtsp", "rtsps"))
+        return plain_url(value, ("rtsp", "rtsps"))
 
 
 class HttpSnapshotSource(Strict):
@@ -89,7 +89,7 @@ class HttpSnapshotSource(Strict):
     @field_validator("url")
     @classmethod
     def _no_inline_credentials(cls, value: str) -> str:
-        return _plain_url(value, ("http", "https"))
+        return plain_url(value, ("http", "https"))
 
 
 CameraSource = Annotated[MqttSource | RtspSource | HttpSnapshotSource, Field(discriminator="type")]

@@ -12,7 +12,7 @@ from anju_common.ratelog import RateLimitedLog
 from anju_edge.config import EdgeConfig
 from anju_edge.console.store import ConsoleStore
 from anju_edge.delivery.enrol import read_token
-from anju_edge.delivery.link import GatewayWorker, bearer
+from anju_edge.delivery.link import GatewayWorker, Poster, bearer
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
@@ -38,10 +38,10 @@ class ActionSender(GatewayWorker):
         """A staff action was queued: try at once, even in the middle of a backoff."""
         self.kick()
 
-    def work(self, client: httpx.Client) -> float | None:
+    def work(self, client: Poster) -> float | None:
         return self.send_pending(client)
 
-    def send_pending(self, client: httpx.Client) -> float | None:
+    def send_pending(self, client: Poster) -> float | None:
         """Send every queued action; returns a delay when the gateway could not be reached."""
         for action_id, payload in self.store.pending_actions():
             token = read_token(self.config.token_path())

@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import socket
 import ssl
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
 
 from anju_contracts import EnrolRequest, EnrolResponse
+from anju_edge.delivery.link import GatewayUrls, in_turn
 
 
 class EnrolFailed(RuntimeError):
@@ -18,24 +20,31 @@ class EnrolFailed(RuntimeError):
 
 
 def enrol(
-    gateway_url: str,
+    gateway_url: str | Sequence[str],
     code: str,
     token_path: Path,
     timeout: float = 15.0,
     verify: ssl.SSLContext | None = None,
 ) -> EnrolResponse:
-    """``verify``: the gateway's TLS context (`anju_edge.delivery.tls`); None: the defaults."""
+    """``gateway_url``: the gateway's base URL, or its replicas' (``gateway.urls``), tried in
+    turn until one answers (the rules of :mod:`anju_edge.delivery.link`). ``verify``: the
+    gateway's TLS context (`anju_edge.delivery.tls`); None: the defaults."""
+    urls = (gateway_url,) if isinstance(gateway_url, str) else tuple(gateway_url)
     request = EnrolRequest(code=code, hostname=socket.gethostname()[:128])
+    body = request.model_dump_json()
     try:
-        resp = httpx.post(
-            gateway_url.rstrip("/") + "/api/v1/edge/enrol",
-            content=request.model_dump_json(),
-            headers={"Content-Type": "application/json"},
-            timeout=timeout,
-            verify=verify or True,
-        )
+        with httpx.Client(timeout=timeout, verify=verify or True) as client:
+            resp = in_turn(
+                GatewayUrls(urls, "enrol"),
+                lambda base: client.post(
+                    base + "/api/v1/edge/enrol",
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                ),
+            )
     except httpx.HTTPError as exc:
-        raise EnrolFailed(f"cannot reach the gateway at {gateway_url}: {exc}") from None
+        where = ", ".join(urls)
+        raise EnrolFailed(f"cannot reach the gateway at {where}: {exc}") from None
     if resp.status_code != 200:
         try:
             detail = resp.json().get("detail")

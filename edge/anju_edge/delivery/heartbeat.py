@@ -16,7 +16,7 @@ from anju_common.ratelog import RateLimitedLog
 from anju_contracts import DeviceHealth, Heartbeat, utcnow
 from anju_edge.config import EdgeConfig
 from anju_edge.delivery.enrol import read_token
-from anju_edge.delivery.link import GatewayWorker, bearer
+from anju_edge.delivery.link import GatewayWorker, Poster, bearer
 from anju_edge.delivery.outbox import Outbox
 from anju_edge.devices import DeviceRegistry
 
@@ -116,7 +116,7 @@ class HeartbeatSender(GatewayWorker):
             storage_failing=self.storage_failing(),
         )
 
-    def send_once(self, client: httpx.Client) -> bool:
+    def send_once(self, client: Poster) -> bool:
         token = read_token(self.config.token_path())
         if token is None:
             _ratelog.warning("hb-token", "no device token yet: heartbeats wait for enrolment")
@@ -150,7 +150,7 @@ class HeartbeatSender(GatewayWorker):
         self.sent += 1
         return True
 
-    def work(self, client: httpx.Client) -> float:
+    def work(self, client: Poster) -> float:
         if self.send_once(client):
             for callback in self.on_reachable:
                 callback()

@@ -26,7 +26,7 @@ from anju_common.worker import Backoff
 from anju_contracts import EdgeSync, RoutingPolicy, StaffAccount
 from anju_edge.config import GatewayLink
 from anju_edge.delivery.enrol import read_token
-from anju_edge.delivery.link import request_bytes
+from anju_edge.delivery.link import FAILOVER_STATUS, GatewayUrls, request_bytes
 from anju_edge.delivery.tls import tls_context
 from anju_edge.metrics import SYNC_FAILURES, SYNC_UPDATES, UPLINK_BYTES
 
@@ -61,6 +61,14 @@ def load_cached(path: Path, compound_id: str) -> EdgeSync | None:
     return cached
 
 
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connect"
+    return "network"
+
+
 class EdgeSyncClient:
     """A service component: ``start``/``stop``; ``current()`` is safe from any thread."""
 
@@ -82,7 +90,9 @@ class EdgeSyncClient:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._conn: http.client.HTTPConnection | None = None
+        self._conn_url = ""  # the base URL self._conn is connected to
         self._prefix = ""
+        self.urls = GatewayUrls.of(link, "sync")
         self.backoff = Backoff(link.backoff_initial_s, max(link.backoff_max_s, link.sync_s))
         self.listeners: list[Callable[[EdgeSync], None]] = []
         self.synced = threading.Event()  # set after the first answer from the gateway
@@ -132,8 +142,11 @@ class EdgeSyncClient:
         self._close()
 
     def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is not None and self._conn_url != self.urls.current:
+            self._close()  # failed over (gateway.urls): connect to the new current URL
         if self._conn is None:
-            url = urlsplit(self.link.url)
+            self._conn_url = self.urls.current
+            url = urlsplit(self._conn_url)
             # A held long-poll must outlive the server's hold, so the timeout adds the wait.
             timeout = self.link.timeout_s + self.wait_s
             cls = (
@@ -186,6 +199,7 @@ class EdgeSyncClient:
         if current is not None:
             headers["If-None-Match"] = f'"{current.version}"'
         params = f"?wait={self.wait_s}" if current is not None and self.wait_s else ""
+        base = self.urls.current
         try:
             status, content = self._get(headers, params)
         except (OSError, http.client.HTTPException) as exc:
@@ -196,7 +210,13 @@ class EdgeSyncClient:
                 "network", "edge sync: gateway unreachable (%s); using the last copy",
                 type(exc).__name__,
             )  # fmt: skip
-            return self.backoff.next_delay()
+            return self._failed(base, _reason(exc))
+        if status in FAILOVER_STATUS:
+            self._close()
+            SYNC_FAILURES.labels(reason=str(status)).inc()
+            _ratelog.warning("status", "edge sync: gateway answered %d", status)
+            return self._failed(base, str(status))
+        self.urls.succeeded(base)
         if status == 304:
             self.backoff.reset()
             self.synced.set()
@@ -221,6 +241,13 @@ class EdgeSyncClient:
         self.backoff.reset()
         self._reachable()
         return 0 if self.wait_s else self.link.sync_s
+
+    def _failed(self, base: str, reason: str) -> float:
+        """The current URL failed: the next poll goes at once to the next of ``gateway.urls``;
+        the backoff once every URL has failed in turn (at once with a single URL)."""
+        if self.urls.failed(base, reason):
+            return self.backoff.next_delay()
+        return 0
 
     def _reachable(self) -> None:
         for callback in self.on_reachable:

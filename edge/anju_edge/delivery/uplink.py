@@ -16,7 +16,7 @@ from anju_common.ratelog import RateLimitedLog
 from anju_contracts import AlertBatch, AlertBatchResult
 from anju_edge.config import GatewayLink
 from anju_edge.delivery.enrol import read_token
-from anju_edge.delivery.link import GatewayWorker, bearer
+from anju_edge.delivery.link import GatewayWorker, Poster, bearer
 from anju_edge.delivery.outbox import Outbox, QueuedAlert
 from anju_edge.metrics import UPLINK_BYTES, UPLINK_DEAD, UPLINK_FAILURES, UPLINK_SENT
 
@@ -65,10 +65,10 @@ class Uplink(GatewayWorker):
         UPLINK_BYTES.labels(kind="thumbnails").inc(self._thumbnails)
         UPLINK_BYTES.labels(kind="alerts").inc(size - self._thumbnails)
 
-    def work(self, client: httpx.Client) -> float | None:
+    def work(self, client: Poster) -> float | None:
         return self.drain_once(client)
 
-    def drain_once(self, client: httpx.Client) -> float | None:
+    def drain_once(self, client: Poster) -> float | None:
         """Send batches until the outbox is empty (None) or a failure asks for a delay."""
         while not self.stopping:
             batch = self.outbox.batch(self.link.batch_size)
@@ -86,7 +86,7 @@ class Uplink(GatewayWorker):
                 return delay
         return None
 
-    def _send(self, client: httpx.Client, token: str, batch: list[QueuedAlert]) -> float | None:
+    def _send(self, client: Poster, token: str, batch: list[QueuedAlert]) -> float | None:
         self._thumbnails = sum(thumbnail_chars(q.payload) for q in batch)
         try:
             resp = client.post(

@@ -14,7 +14,7 @@ from anju_common.ratelog import RateLimitedLog
 from anju_contracts import AlertBatchResult, PassageBatch
 from anju_edge.config import GatewayLink
 from anju_edge.delivery.enrol import read_token
-from anju_edge.delivery.link import GatewayWorker, bearer
+from anju_edge.delivery.link import GatewayWorker, Poster, bearer
 from anju_edge.passages.store import PassageQueue
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class PassageUplink(GatewayWorker):
         self.token_path = token_path
         self.enabled = enabled
 
-    def work(self, client: httpx.Client) -> float | None:
+    def work(self, client: Poster) -> float | None:
         while not self.stopping:
             if not self.enabled():
                 # Read first: no write transaction every round on the box's SD card.
