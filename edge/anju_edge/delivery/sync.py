@@ -147,8 +147,7 @@ class EdgeSyncClient:
         if self._conn is None:
             self._conn_url = self.urls.current
             url = urlsplit(self._conn_url)
-            # A held long-poll must outlive the server's hold, so the timeout adds the wait.
-            timeout = self.link.timeout_s + self.wait_s
+            timeout = self.link.timeout_s  # each request sets its own (see _get)
             cls = (
                 http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
             )
@@ -171,6 +170,12 @@ class EdgeSyncClient:
 
     def _get(self, headers: dict[str, str], query: str) -> tuple[int, bytes]:
         conn = self._connection()
+        # A held long-poll must outlive the server's hold, so its timeout adds the wait; a plain
+        # poll (the first) gets timeout_s alone, so a replica that never answers is left soon.
+        timeout = self.link.timeout_s + (self.wait_s if query else 0)
+        conn.timeout = timeout  # for the connect, when the connection is new
+        if conn.sock is not None:
+            conn.sock.settimeout(timeout)
         target = f"{self._prefix}/api/v1/edge/sync{query}"
         # http.client adds Host and Accept-Encoding to the headers given here.
         sent = [

@@ -1,7 +1,10 @@
 """Uplink worker: drains the outbox to the gateway in batches, exactly once per alert id.
 
 An alert leaves the outbox only when the gateway acknowledged its id (stored or duplicate),
-so a crash between upload and delete just re-sends ids the gateway already has.
+so a crash between upload and delete just re-sends ids the gateway already has. The same holds
+for a batch whose upload timed out on one of the gateway's replicas: ``client.post`` sends it
+unchanged to the next URL (`delivery/link.py`), which acknowledges what it already holds as
+duplicates.
 """
 
 from __future__ import annotations

@@ -174,19 +174,23 @@ def test_a_4xx_is_not_a_reason_to_fail_over(tmp_path: Path, broker, gateway, pub
 
 
 def test_sync_fails_over(tmp_path: Path, gateway) -> None:  # type: ignore[no-untyped-def]
-    down = StatusReplica(503)
+    down, silent = StatusReplica(503), Silent()
     token = enrol(gateway.db, code=gateway.enrol_code("c1"), hostname="t", now=utcnow()).token
     write_token(tmp_path / "token", token)
-    urls = [dead_url(), down.url, gateway.url]
-    client = EdgeSyncClient(GatewayLink(**link(urls)), tmp_path / "token", tmp_path, "c1")
+    urls = [dead_url(), silent.url, down.url, gateway.url]
+    links = GatewayLink(**link(urls, timeout_s=1))
+    client = EdgeSyncClient(links, tmp_path / "token", tmp_path, "c1")
     client.start()
     try:
+        # The first poll is not a long-poll: the silent replica is left after timeout_s.
         assert client.synced.wait(10)
         assert client.urls.current == gateway.url
         assert client.backoff.failures == 0  # one round, no backoff sat out
+        assert down.hits("/api/v1/edge/sync") == 1
     finally:
         client.stop()
         down.close()
+        silent.close()
 
 
 def test_enrol_uses_the_first_replica_that_answers(tmp_path: Path, gateway) -> None:  # type: ignore[no-untyped-def]
