@@ -36,7 +36,7 @@ HAVE_gstreamer1.0-plugins-ugly = gst-inspect-1.0 x264enc
 DEBS_DEMO := python3-venv
 DEBS_BROWSER := chromium fonts-noto-cjk libatomic1
 DEBS_INSTALLER := python3-venv systemd nginx
-DEBS_TEST := python3-venv mosquitto $(DEBS_BROWSER) systemd nginx
+DEBS_TEST := python3-venv mosquitto postgresql $(DEBS_BROWSER) systemd nginx
 # Optional: without them the RTSP camera tests and bench skip.
 DEBS_GST := python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools gstreamer1.0-plugins-base \
 	gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly

@@ -58,11 +58,11 @@ def _seed_gateway(data_dir: Path) -> None:
     from anju_contracts import utcnow
     from anju_contracts.common import format_ts
     from anju_gateway.access.security import hash_password
-    from anju_gateway.store import Database
     from anju_gateway.store.compounds import upsert_compound, upsert_precinct
+    from anju_gateway.store.db import SQLiteDatabase
     from anju_gateway.store.users import Role, create_user
 
-    db = Database(data_dir / "gateway.sqlite3")
+    db = SQLiteDatabase(data_dir / "gateway.sqlite3")
     db.migrate()
     now = format_ts(utcnow())
     with db.write() as conn:
@@ -139,7 +139,6 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
     from anju_gateway.edges.enrolment import issue_code
     from anju_gateway.server import GatewayServer
     from anju_gateway.settings import GatewaySettings
-    from anju_gateway.store import Database
     from anju_sim.scenario import ScenarioRunner, load_scenario
 
     setup_logging(os.environ.get("ANJU_LOG_LEVEL", "warning"))
@@ -163,7 +162,7 @@ def run_demo(data_dir: Path, port: int, once: bool = False, embedded_broker: boo
 
     from anju_contracts import utcnow
 
-    db = Database(settings.db_path)
+    db = settings.open_database()
     code, _ = issue_code(
         db, compound_id=COMPOUND, created_by="demo", now=utcnow(), ttl=timedelta(minutes=10)
     )

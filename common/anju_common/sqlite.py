@@ -10,6 +10,7 @@ fails with SQLITE_BUSY at commit under concurrency, while an immediate one queue
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -41,7 +42,15 @@ class ThreadLocalSQLite:
         self._lock = threading.Lock()
 
     def migrate(self, migration_sets: Iterable[Migrations]) -> None:
-        """Apply each set's pending migrations, in order, on a connection of their own."""
+        """Apply each set's pending migrations, in order, on a connection of their own; two
+        processes migrating the same file at once take turns (a lock file beside it)."""
+        with (
+            open(self.path.with_name(self.path.name + ".migrate-lock"), "a") as lock,
+        ):
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._migrate(migration_sets)
+
+    def _migrate(self, migration_sets: Iterable[Migrations]) -> None:
         conn = sqlite3.connect(self.path)
         try:
             conn.execute("PRAGMA journal_mode=WAL")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from starlette.responses import Response
+from psycopg_pool import PoolTimeout
+from starlette.responses import JSONResponse, Response
 
 from anju_common.limiter import SlidingWindowLimiter
 from anju_common.ratelog import RateLimitedLog
@@ -45,15 +48,25 @@ from anju_gateway.api.routes import viid as viid_routes
 from anju_gateway.clock import Clock, SystemClock
 from anju_gateway.edges.supervision import check_edges
 from anju_gateway.events import EventHub
-from anju_gateway.metrics import REJECTED
+from anju_gateway.jobs import JobLease
+from anju_gateway.metrics import DATABASE_UNAVAILABLE, REJECTED
 from anju_gateway.precinct.link import PrecinctLink
 from anju_gateway.precinct.viid_link import ViidLink
 from anju_gateway.settings import GatewaySettings
-from anju_gateway.store import Database
+from anju_gateway.store.db import Database
+from anju_gateway.store.feed_bus import PostgresEventHub, wait_listening
+from anju_gateway.store.postgres import PostgresDatabase
 from anju_gateway.web.headers import SecurityHeaders
 
 logger = logging.getLogger(__name__)
 _ratelog = RateLimitedLog(logger)
+
+
+def new_hub(db: Database, channel: str) -> EventHub:
+    """The in-process hub; on PostgreSQL, one whose events reach every replica's consoles."""
+    if isinstance(db, PostgresDatabase):
+        return PostgresEventHub(db, channel)
+    return EventHub()
 
 
 def periodic(name: str, interval_s: float, job: Callable[[], object]) -> Worker:
@@ -88,11 +101,17 @@ def begin_shutdown(app: FastAPI) -> None:
 def create_app(settings: GatewaySettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.db_path)
+    db = settings.open_database()
     db.migrate()
+    clock = clock or SystemClock()
+
+    def lease(job: str) -> JobLease:
+        return JobLease(db, job, clock, settings.job_lease_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hub in (app.state.hub, app.state.sync_hub):  # replicas' events reach us from now
+            await asyncio.to_thread(wait_listening, hub)
         app.state.precinct_link.start()
         app.state.viid_link.start()
         app.state.sla_sweeper.start()
@@ -106,6 +125,8 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
             app.state.viid_link,
         ):  # fmt: skip
             worker.stop(timeout_s=max(0.0, deadline - time.monotonic()))
+        for held in leases:
+            held.release()  # another replica takes the job now, not when the lease lapses
         db.close()
 
     app = FastAPI(
@@ -116,11 +137,13 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.clock = clock or SystemClock()
-    app.state.hub = EventHub()
-    app.state.sync_hub = EventHub()  # wakes edges long-polling /api/v1/edge/sync
-    app.state.precinct_link = PrecinctLink(db, settings, app.state.clock)
-    app.state.viid_link = ViidLink(db, settings, app.state.clock)
+    app.state.clock = clock
+    app.state.hub = new_hub(db, "anju_feed")
+    app.state.sync_hub = new_hub(db, "anju_sync")  # wakes edges long-polling /api/v1/edge/sync
+    leases = [lease(job) for job in ("precinct-link", "viid-link", "edge-supervisor", "sla")]
+    app.state.leases = {x.job: x for x in leases}
+    app.state.precinct_link = PrecinctLink(db, settings, clock, lease=leases[0])
+    app.state.viid_link = ViidLink(db, settings, clock, lease=leases[1])
     app.state.login_throttle = SlidingWindowLimiter(
         settings.login_max_failures, settings.login_window_seconds
     )
@@ -130,15 +153,29 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.state.supervisor = periodic(
         "edge-supervisor",
         settings.edge_sweep_s,
-        lambda: check_edges(
-            db, app.state.hub, settings, app.state.clock.now(), app.state.watching_since
+        leases[2].guard(
+            lambda: check_edges(db, app.state.hub, settings, clock.now(), app.state.watching_since),
+            None,
         ),
     )
     app.state.sla_sweeper = periodic(
         "sla-sweeper",
         settings.sla_sweep_seconds,
-        lambda: check_sla(db, app.state.hub, app.state.clock.now()),
+        leases[3].guard(lambda: check_sla(db, app.state.hub, clock.now()), None),
     )
+
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_down(request: Request, exc: Exception) -> Response:
+        # PostgreSQL restarting, unreachable or out of connections: nothing was committed (a
+        # write's transaction is rolled back with its connection), so the client may retry.
+        DATABASE_UNAVAILABLE.inc()
+        _ratelog.warning(f"db:{type(exc).__name__}", "database unavailable: %s", str(exc)[:200])
+        return JSONResponse(
+            {"detail": "database unavailable, try again"},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from anju_common.ratelog import setup_logging
+from anju_gateway.cli_options import DatabaseUrl, DataDir
 from anju_gateway.precinct.gbcode_cli import app as gbcode_app
 from anju_gateway.precinct.passage_cli import passage_upload
 from anju_gateway.precinct.viid_cli import app as viid_app
@@ -18,16 +19,10 @@ app = typer.Typer(
     help="The central gateway (中心网关): API, officers' console, enrolment.", no_args_is_help=True
 )
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        help="Folder of the gateway database (default: ANJU_GATEWAY_DATA_DIR or ./var/gateway).",
-    ),
-]
 
-
-def _settings(data_dir: Path | None, **extra: object):  # type: ignore[no-untyped-def]
+def _settings(  # type: ignore[no-untyped-def]
+    data_dir: Path | None, database_url: str | None = None, **extra: object
+):
     from pydantic import ValidationError
 
     from anju_gateway.settings import GatewaySettings
@@ -35,6 +30,8 @@ def _settings(data_dir: Path | None, **extra: object):  # type: ignore[no-untype
     kwargs: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
     if data_dir is not None:
         kwargs["data_dir"] = data_dir
+    if database_url is not None:
+        kwargs["database_url"] = database_url
     try:
         return GatewaySettings(**kwargs)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -46,12 +43,16 @@ def _settings(data_dir: Path | None, **extra: object):  # type: ignore[no-untype
         raise typer.Exit(2) from None
 
 
-def _db(data_dir: Path | None):  # type: ignore[no-untyped-def]
-    from anju_gateway.store import Database
+def _db(data_dir: Path | None, database_url: str | None = None):  # type: ignore[no-untyped-def]
+    import psycopg
 
-    settings = _settings(data_dir)
-    db = Database(settings.db_path)
-    db.migrate()
+    settings = _settings(data_dir, database_url)
+    try:
+        db = settings.open_database()
+        db.migrate()
+    except psycopg.OperationalError as exc:
+        typer.echo(f"database unavailable: {str(exc).strip()[:300]}", err=True)
+        raise typer.Exit(1) from None
     return settings, db
 
 
@@ -60,6 +61,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Run the gateway HTTP server.
@@ -70,8 +72,20 @@ def serve(
     from anju_gateway.server import GatewayServer
 
     setup_logging(log_level)
-    settings = _settings(data_dir, host=host, port=port)
+    settings = _settings(data_dir, database_url, host=host, port=port)
     GatewayServer(create_app(settings), settings.host, settings.port, log_level).run()
+
+
+@app.command()
+def migrate(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Bring the database's schema up to this version, keeping its data (the gateway also does
+    this at start; replicas starting together take turns on a lock).
+
+    Example: ANJU_GATEWAY_DATABASE_URL=postgresql://anju@db:5432/anju anju gateway migrate
+    """
+    _, db = _db(data_dir, database_url)
+    typer.echo(f"database up to date: {db.describe()}")
+    db.close()
 
 
 @app.command("add-compound")
@@ -80,6 +94,7 @@ def add_compound(
     precinct: Annotated[str, typer.Option(help="Precinct (派出所) id that covers it.")],
     name: Annotated[str, typer.Option(help="Display name, e.g. 庐山小区")] = "",
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Create or update a compound and the precinct it belongs to.
 
@@ -89,7 +104,7 @@ def add_compound(
     from anju_contracts.common import format_ts
     from anju_gateway.store.compounds import upsert_compound
 
-    _, db = _db(data_dir)
+    _, db = _db(data_dir, database_url)
     with db.write() as conn:
         upsert_compound(
             conn, compound_id=compound_id, name=name, precinct_id=precinct, now=format_ts(utcnow())
@@ -102,6 +117,7 @@ def enrol_code(
     compound: Annotated[str, typer.Option(help="Compound the edge box will serve.")],
     ttl_minutes: Annotated[int, typer.Option(help="Minutes until the code expires.")] = 24 * 60,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Issue a one-time enrolment code for an installer.
 
@@ -111,7 +127,7 @@ def enrol_code(
     from anju_contracts.common import format_ts
     from anju_gateway.edges.enrolment import UnknownCompound, issue_code
 
-    _, db = _db(data_dir)
+    _, db = _db(data_dir, database_url)
     try:
         code, expires = issue_code(
             db,
@@ -147,6 +163,7 @@ def create_user(
         ),
     ] = None,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Create a user, or reset their password and role (a reset logs them out everywhere).
 
@@ -172,7 +189,7 @@ def create_user(
         if password is None:
             password = getpass.getpass("password: ")
         check_password(password)
-        _, db = _db(data_dir)
+        _, db = _db(data_dir, database_url)
         with db.write() as conn:
             save_account(
                 conn,
@@ -194,6 +211,7 @@ def create_user(
 def list_edges_cmd(
     compound: Annotated[str | None, typer.Option(help="Only this compound's boxes.")] = None,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """List enrolled edge boxes (id, compound, host, enrolled, last seen, revoked).
 
@@ -201,7 +219,7 @@ def list_edges_cmd(
     """
     from anju_gateway.store.edges import list_edges
 
-    _, db = _db(data_dir)
+    _, db = _db(data_dir, database_url)
     rows = list_edges(db.conn(), compound_id=compound)
     for r in rows:
         state = f"revoked {r.revoked_at}" if r.revoked_at else "active"
@@ -217,6 +235,7 @@ def list_edges_cmd(
 def revoke_edge(
     edge_id: Annotated[str, typer.Argument(help="Edge id as shown at enrolment.")],
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Revoke an edge box's token at once (it must enrol again).
 
@@ -226,7 +245,7 @@ def revoke_edge(
     from anju_contracts.common import format_ts
     from anju_gateway.store.edges import revoke_edge as store_revoke
 
-    _, db = _db(data_dir)
+    _, db = _db(data_dir, database_url)
     with db.write() as conn:
         done = store_revoke(conn, edge_id=edge_id, now=format_ts(utcnow()))
     if not done:
@@ -254,6 +273,7 @@ def routing_cmd(
         ),
     ] = None,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Show, or change, who handles which alert type in a precinct (分类处置).
 
@@ -273,7 +293,7 @@ def routing_cmd(
     if raise_at is not None and raise_at != "never" and raise_at not in Severity.__members__:
         typer.echo("--raise-at: critical, high, normal, low or never", err=True)
         raise typer.Exit(2)
-    _, db = _db(data_dir)
+    _, db = _db(data_dir, database_url)
     if not precinct_exists(db.conn(), precinct_id=precinct):
         typer.echo(f"no precinct {precinct!r}: 'anju gateway add-compound' creates it", err=True)
         raise typer.Exit(2)

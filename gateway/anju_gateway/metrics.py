@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 REJECTED = Counter(
     "anju_gateway_rejected_requests_total",
@@ -56,4 +56,13 @@ TIME_TO_CLOSE = Histogram(
     "anju_gateway_time_to_close_seconds",
     "From receipt at the gateway to resolution or false alarm.",
     buckets=(300, 900, 1800, 3600, 7200, 14400, 43200, 86400, 172800),
+)
+JOB_LEASE = Gauge(
+    "anju_gateway_job_lease_held",
+    "1 while this replica holds a background job's lease (SLA sweeper, supervision, links).",
+    ["job"],
+)
+DATABASE_UNAVAILABLE = Counter(
+    "anju_gateway_database_unavailable_total",
+    "Requests answered 503 because the database did not answer.",
 )

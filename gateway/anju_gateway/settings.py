@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from anju_gateway.store.db import Database
 
 ENV_PREFIX = "ANJU_GATEWAY_"
 
@@ -27,7 +31,31 @@ class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     data_dir: Path = Field(
-        default=Path("./var/gateway"), description="Folder of the SQLite database and its files."
+        default=Path("./var/gateway"),
+        description="Folder of the gateway's files (the SQLite database unless database_url "
+        "names another, the 视图库 passwords).",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="Where the store lives: postgresql://user:password@host:5432/db for "
+        "PostgreSQL (several replicas share it), a path or sqlite:///path for SQLite; unset: "
+        "SQLite in data_dir.",
+    )
+    database_pool_max: int = Field(
+        default=20, ge=1, le=500, description="PostgreSQL connections one replica may hold."
+    )
+    database_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="Longest wait for a PostgreSQL connection or to connect (statements: 6x).",
+    )
+    job_lease_s: float = Field(
+        default=10.0,
+        ge=1,
+        le=600,
+        description="Lease of a background job (SLA sweeper, supervision, precinct links) on "
+        "one replica; another replica takes the job this long after its holder went silent.",
     )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds.")
     port: int = Field(default=8080, ge=1, le=65535, description="HTTP port.")
@@ -184,3 +212,30 @@ class GatewaySettings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.data_dir / "gateway.sqlite3"
+
+    @property
+    def database_target(self) -> str | Path:
+        """The database URL if one is set, else the SQLite file in ``data_dir``."""
+        return self.database_url or self.db_path
+
+    def open_database(self) -> Database:
+        """The store these settings name (not yet migrated)."""
+        from anju_gateway.store.db import open_database
+
+        return open_database(
+            self.database_target,
+            pool_max=self.database_pool_max,
+            timeout_s=self.database_timeout_s,
+        )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in ("", "sqlite", "postgresql", "postgres"):
+            raise ValueError(
+                f"unknown database scheme {scheme}://: use postgresql://… or a SQLite path"
+            )
+        return value

@@ -17,7 +17,7 @@ import httpx
 from anju.netutil import wait_for_port
 from anju_contracts import Heartbeat, utcnow
 from anju_gateway.edges.enrolment import enrol
-from anju_gateway.store import Database
+from anju_gateway.settings import GatewaySettings
 from anju_gateway.store.alerts import AlertQuery, query_alerts
 from tests.support.servers import GatewayServer
 
@@ -98,6 +98,6 @@ def test_sigterm_with_an_open_live_feed_stops_within_5s_and_raises_no_offline(
         if server.poll() is None:
             server.kill()
             server.wait()
-    db = Database(data / "gateway.sqlite3")
+    db = GatewaySettings(data_dir=data).open_database()  # the test's engine (env on PostgreSQL)
     kinds = [a.kind for a in query_alerts(db.conn(), AlertQuery())]
     assert "edge_offline" not in kinds

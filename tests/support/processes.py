@@ -13,22 +13,23 @@ import yaml
 from anju_edge.config import EdgeConfig
 
 
-class EdgeProcess:
-    def __init__(self, config: EdgeConfig, workdir: Path) -> None:
-        self.config_path = workdir / "edge.yaml"
-        self.config_path.write_text(yaml.safe_dump(config.model_dump(mode="json")), "utf-8")
-        self.log_path = workdir / "edge.log"
+class _Process:
+    """A service as a real process, logging to ``log_path``: start, kill -9, stop, its log."""
+
+    log_path: Path
+    env: dict[str, str]
+
+    def __init__(self) -> None:
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> EdgeProcess:
+    def _spawn(self, args: list[str]) -> None:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "anju", "edge", "run", "--config", str(self.config_path)],
+            [sys.executable, "-m", "anju", *args],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=self.env,
         )
-        return self
 
     def kill9(self) -> None:
         assert self.proc is not None
@@ -46,3 +47,42 @@ class EdgeProcess:
 
     def log(self) -> str:
         return self.log_path.read_text("utf-8", "replace")[-4000:]
+
+
+class EdgeProcess(_Process):
+    def __init__(self, config: EdgeConfig, workdir: Path) -> None:
+        super().__init__()
+        self.config_path = workdir / "edge.yaml"
+        self.config_path.write_text(yaml.safe_dump(config.model_dump(mode="json")), "utf-8")
+        self.log_path = workdir / "edge.log"
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+    def start(self) -> EdgeProcess:
+        self._spawn(["edge", "run", "--config", str(self.config_path)])
+        return self
+
+
+class GatewayProcess(_Process):
+    """``anju gateway serve`` as a real process (a replica), so tests can kill -9 it."""
+
+    def __init__(self, workdir: Path, port: int, database_url: str, **settings: object) -> None:
+        super().__init__()
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir = workdir
+        self.port = port
+        self.log_path = workdir / "gateway.log"
+        self.env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "ANJU_GATEWAY_DATABASE_URL": database_url,
+            **{f"ANJU_GATEWAY_{k.upper()}": str(v) for k, v in settings.items()},
+        }
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> GatewayProcess:
+        self._spawn(["gateway", "serve", "--port", str(self.port), "--data-dir",
+                     str(self.workdir), "--log-level", "warning"])  # fmt: skip
+        return self

@@ -25,6 +25,7 @@ from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store.compounds import upsert_compound
 from anju_gateway.store.users import Role, create_user
+from tests.support import engines
 
 if TYPE_CHECKING:
     from anju_edge.delivery.heartbeat import HeartbeatSender
@@ -39,6 +40,8 @@ class GatewayServer:
         self, data_dir: Path, clock: Clock | None = None, port: int | None = None, **settings: Any
     ) -> None:
         self.port = port or free_port()
+        if "database_url" not in settings:
+            settings["database_url"] = engines.database_url(data_dir)  # None: SQLite in data_dir
         self.settings = GatewaySettings(
             data_dir=data_dir, host="127.0.0.1", port=self.port, **settings
         )

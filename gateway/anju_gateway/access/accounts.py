@@ -8,10 +8,9 @@ create-user``) and the admin pages (``/api/v1/users``) share.
 
 from __future__ import annotations
 
-import sqlite3
-
 from anju_gateway.access.security import hash_password
 from anju_gateway.store.compounds import get_compound, precinct_exists
+from anju_gateway.store.db import Conn
 from anju_gateway.store.users import Role, User, create_user, set_password
 
 MIN_PASSWORD = 8
@@ -36,9 +35,7 @@ def check_role_fields(role: Role, precinct_id: str | None, compound_id: str | No
         raise AccountError("物业账号须属于一个小区 / a property manager needs a compound")
 
 
-def check_places(
-    conn: sqlite3.Connection, precinct_id: str | None, compound_id: str | None
-) -> None:
+def check_places(conn: Conn, precinct_id: str | None, compound_id: str | None) -> None:
     if precinct_id and not precinct_exists(conn, precinct_id=precinct_id):
         raise AccountError(f"没有这个派出所 / no precinct {precinct_id!r}")
     if compound_id:
@@ -50,7 +47,7 @@ def check_places(
 
 
 def save_account(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     username: str,
     role: Role,
@@ -76,7 +73,7 @@ def save_account(
     )
 
 
-def reset_password(conn: sqlite3.Connection, *, username: str, password: str) -> bool:
+def reset_password(conn: Conn, *, username: str, password: str) -> bool:
     """False when there is no such user; the user's sessions end either way."""
     check_password(password)
     return set_password(conn, username=username, password_hash=hash_password(password))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from anju_gateway.store.compounds import compound_ids_in_precinct
+from anju_gateway.store.db import Conn
 from anju_gateway.store.users import Role, User
 
 
@@ -20,7 +20,7 @@ class Scope:
         return self.sees_alerts and (self.compound_ids is None or compound_id in self.compound_ids)
 
 
-def scope_for(conn: sqlite3.Connection, user: User) -> Scope:
+def scope_for(conn: Conn, user: User) -> Scope:
     if user.role is Role.installer:
         return Scope(compound_ids=(), sees_alerts=False)
     if user.role is Role.property_manager:

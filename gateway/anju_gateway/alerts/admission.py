@@ -8,7 +8,6 @@ Every way an alert enters the gateway (edge ingest, a silent box, a box's data l
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -24,6 +23,7 @@ from anju_gateway.alerts.routing import (
 from anju_gateway.alerts.sla import ack_minutes
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store.alerts import Admission, Received, received, set_admissions
+from anju_gateway.store.db import Conn
 from anju_gateway.store.events import AlertEvent, add_event
 from anju_gateway.store.routing import policy_of_compound
 
@@ -78,7 +78,7 @@ def received_event(alert: Received, handler: Handler) -> AlertEvent:
     )
 
 
-def admit(conn: sqlite3.Connection, ids: Iterable[str], settings: GatewaySettings) -> None:
+def admit(conn: Conn, ids: Iterable[str], settings: GatewaySettings) -> None:
     """Route, schedule and open the audit of freshly stored alerts. In their write."""
     policies: dict[str, Policy | None] = {}
     admissions: list[Admission] = []

@@ -10,7 +10,6 @@ property-routed one is then closed by the system. docs/lifecycle.md, "Outages".
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +28,7 @@ from anju_gateway.store.alerts import (
     set_columns,
     unrecovered,
 )
+from anju_gateway.store.db import Conn
 from anju_gateway.store.events import AlertEvent, add_event, system_event
 
 OCCURRENCE = "occurrence"  # 再次发生
@@ -61,7 +61,7 @@ def occurrence_event(alert: NewAlert, count: int, received_at: str) -> AlertEven
 
 
 def store_alerts(
-    conn: sqlite3.Connection,
+    conn: Conn,
     alerts: Sequence[NewAlert],
     *,
     received_at: str,
@@ -93,7 +93,7 @@ def store_alerts(
 
 
 def recover_devices(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     compound_id: str,
     beat: Heartbeat,

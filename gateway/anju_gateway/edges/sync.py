@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from datetime import datetime
 
 from anju_contracts import (
@@ -21,13 +20,14 @@ from anju_contracts import (
 from anju_gateway.alerts.routing import effective
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store.compounds import get_compound
+from anju_gateway.store.db import Conn
 from anju_gateway.store.passages import get_switch
 from anju_gateway.store.routing import StoredPolicy, policy_of_compound
 from anju_gateway.store.users import staff_of_compound
 from anju_gateway.store.watchlists import WatchRow, active_entries
 
 
-def entries_for_compound(conn: sqlite3.Connection, compound_id: str, now: str) -> list[WatchRow]:
+def entries_for_compound(conn: Conn, compound_id: str, now: str) -> list[WatchRow]:
     compound = get_compound(conn, compound_id=compound_id)
     precincts = (compound.precinct_id,) if compound else ()
     return active_entries(conn, precinct_ids=precincts, now=now)
@@ -56,9 +56,7 @@ def _version(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def routing_of_compound(
-    conn: sqlite3.Connection, compound_id: str, settings: GatewaySettings
-) -> RoutingPolicy:
+def routing_of_compound(conn: Conn, compound_id: str, settings: GatewaySettings) -> RoutingPolicy:
     """The routing in force for the compound's precinct, as the gateway applies it at ingest."""
     stored = policy_of_compound(conn, compound_id=compound_id) or StoredPolicy(precinct_id="")
     policy = effective(stored)
@@ -70,9 +68,7 @@ def routing_of_compound(
     )
 
 
-def build_sync(
-    conn: sqlite3.Connection, compound_id: str, now: datetime, settings: GatewaySettings
-) -> EdgeSync:
+def build_sync(conn: Conn, compound_id: str, now: datetime, settings: GatewaySettings) -> EdgeSync:
     stamp = format_ts(now)
     seen: set[tuple[str, str]] = set()
     watchlist: list[WatchlistEntry] = []

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from anju_gateway.precinct.viid_cli import DataDir
+from anju_gateway.cli_options import DatabaseUrl, DataDir
 
 app = typer.Typer(help="Device codes (国标编码) of a compound, its gates and cameras (视图库).",
                   no_args_is_help=True)  # fmt: skip
@@ -22,6 +22,7 @@ def set_cmd(
     camera: Annotated[str | None, typer.Option("--camera", help="A camera's id.")] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Drop the gateway's code.")] = False,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Set (or --clear) the gateway's code of the compound, or of one --gate or --camera; it
     overrides the edge config's. Checked as the edge config is, naming the device.
@@ -48,7 +49,7 @@ def set_cmd(
         error = exc.errors()[0]
         typer.echo(f"{error['loc'][0]}: {error['msg']}".replace("id:", f"--{kind}:"), err=True)
         raise typer.Exit(2) from None
-    _, db = _db(data_dir)
+    _, db = _db(data_dir, database_url)
     if get_compound(db.conn(), compound_id=compound) is None:
         typer.echo(f"no compound {compound!r}", err=True)
         raise typer.Exit(2)
@@ -65,6 +66,7 @@ def set_cmd(
 def list_cmd(
     compound: Annotated[str, typer.Argument(help="Compound id.")],
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Every code of the compound: the one in effect, the edge config's and the gateway's.
 
@@ -73,7 +75,7 @@ def list_cmd(
     from anju_gateway.cli import _db
     from anju_gateway.precinct.gbcodes import codes_view
 
-    _, db = _db(data_dir)
+    _, db = _db(data_dir, database_url)
     for d in codes_view(db.conn(), compound).devices:
         typer.echo(f"{d.kind:8} {d.id or '-':20} {d.gb_code}  edge {d.edge_code or '-'}  "
                    f"gateway {d.override_code or '-'}  {d.name or ''}".rstrip())  # fmt: skip

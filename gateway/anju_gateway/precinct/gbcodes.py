@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
 from typing import Literal
 
 from pydantic import Field
@@ -22,6 +21,7 @@ from anju_gateway.metrics import VIID_SESSION
 from anju_gateway.precinct.viid_client import ViidClient, ViidError
 from anju_gateway.store import gbcodes as store
 from anju_gateway.store.compounds import compound_ids_in_precinct
+from anju_gateway.store.db import Conn
 from anju_gateway.store.heartbeats import list_health
 from anju_gateway.store.names import CompoundNames, names_of
 
@@ -66,9 +66,7 @@ def device_label(names: CompoundNames, compound_id: str, kind: str, source_id: s
     return f"{KIND_WORDS[kind]} {name} ({source_id})" if name else f"{KIND_WORDS[kind]} {source_id}"
 
 
-def set_codes(
-    conn: sqlite3.Connection, compound_id: str, body: GbCodesRequest, actor: str, now: str
-) -> None:
+def set_codes(conn: Conn, compound_id: str, body: GbCodesRequest, actor: str, now: str) -> None:
     """Apply every change in the caller's write, or none: a ValueError names the device."""
     names = names_of(conn, [compound_id]).get(compound_id, CompoundNames())
     for change in body.codes:
@@ -88,7 +86,7 @@ def set_codes(
                            now=now)  # fmt: skip
 
 
-def codes_view(conn: sqlite3.Connection, compound_id: str) -> GbCodesView:
+def codes_view(conn: Conn, compound_id: str) -> GbCodesView:
     names = names_of(conn, [compound_id]).get(compound_id, CompoundNames())
     devices = [
         DeviceCodeView(
@@ -104,9 +102,7 @@ def codes_view(conn: sqlite3.Connection, compound_id: str) -> GbCodesView:
     return GbCodesView(compound_id=compound_id, devices=devices)
 
 
-def push_apes(
-    conn: sqlite3.Connection, client: ViidClient, precinct_id: str, last: str | None
-) -> str | None:
+def push_apes(conn: Conn, client: ViidClient, precinct_id: str, last: str | None) -> str | None:
     """POST the precinct's APE list to its upper system when it differs from the ``last``
     one pushed in this session (none at all: nothing). Tried once per change: an upper system
     without ``POST /VIID/APEs`` (it reads ``GET /VIID/APEs`` instead) is not asked again and
@@ -129,7 +125,7 @@ def push_apes(
     return digest
 
 
-def ape_list(conn: sqlite3.Connection, precinct_id: str) -> APEList:
+def ape_list(conn: Conn, precinct_id: str) -> APEList:
     """The precinct's coded gates and cameras, named, with whether each is online now: the
     device's state in its box's last heartbeat, and the box itself online."""
     compounds = compound_ids_in_precinct(conn, precinct_id=precinct_id)

@@ -24,6 +24,7 @@ from anju_common.ratelog import RateLimitedLog
 from anju_common.worker import Worker
 from anju_contracts import WebhookBody, format_ts
 from anju_gateway.clock import Clock
+from anju_gateway.jobs import JobLease
 from anju_gateway.metrics import WEBHOOK_DELIVERIES
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
@@ -59,8 +60,11 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
 
 
 class PrecinctLink:
-    def __init__(self, db: Database, settings: GatewaySettings, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, settings: GatewaySettings, clock: Clock, lease: JobLease | None = None
+    ) -> None:
         self.db = db
+        self.lease = lease  # None: this is the only replica (tests driving a round directly)
         self.settings = settings
         self.clock = clock
         self._client: httpx.Client | None = None
@@ -90,6 +94,8 @@ class PrecinctLink:
         self._worker.notify()
 
     def _round(self) -> None:
+        if self.lease is not None and not self.lease.held():
+            return  # another replica delivers
         self.queue_new_alerts()
         if self._client is not None:
             self.deliver_due(self._client)

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from anju_gateway.cli_options import DatabaseUrl, DataDir
 
 
 def passage_upload(
@@ -15,10 +16,8 @@ def passage_upload(
         bool | None,
         typer.Option("--on/--off", help="Send its gates' vehicle passage records, or stop."),
     ] = None,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option("--data-dir", help="Folder of the gateway database (default as for serve)."),
-    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Switch a compound's vehicle passage records (智能卡口: plate, time, gate, direction; no
     image) to the precinct's 视图库 on or off; without --on/--off, show the switch. The box
@@ -31,7 +30,7 @@ def passage_upload(
     from anju_gateway.store import passages
     from anju_gateway.store.compounds import get_compound
 
-    _settings, db = _db(data_dir)
+    _settings, db = _db(data_dir, database_url)
     if get_compound(db.conn(), compound_id=compound) is None:
         typer.echo(f"no compound {compound!r}", err=True)
         raise typer.Exit(2)

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import getpass
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from anju_gateway.cli_options import DatabaseUrl, DataDir
+
 app = typer.Typer(help="GA/T 1400 (视图库) link of a precinct: set it, see its state.",
                   no_args_is_help=True)  # fmt: skip
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Folder of the gateway database (default as for serve)."),
-]
 
 
 @app.command("set")
@@ -34,6 +30,7 @@ def set_cmd(
         float, typer.Option("--keepalive", help="Seconds between Keepalive requests.")
     ] = 60.0,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Set a precinct's upper 视图库 system; the password comes from ANJU_PASSWORD or a prompt
     and is stored in the gateway's secrets file (0600), never shown again.
@@ -59,7 +56,7 @@ def set_cmd(
             where = ".".join(str(p) for p in error["loc"])
             typer.echo(f"--{where.replace('_', '-')}: {error['msg']}", err=True)
         raise typer.Exit(2) from None
-    settings, db = _db(data_dir)
+    settings, db = _db(data_dir, database_url)
     if not precinct_exists(db.conn(), precinct_id=precinct):
         typer.echo(f"no precinct {precinct!r}: 'anju gateway add-compound' creates it", err=True)
         raise typer.Exit(2)
@@ -77,6 +74,7 @@ def set_cmd(
 def status_cmd(
     precinct: Annotated[str | None, typer.Argument(help="Precinct id; omitted: all.")] = None,
     data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Show the link's state: registered or why not, last keepalive, clock offset, queue and
     dead letters (with one precinct).
@@ -87,7 +85,7 @@ def status_cmd(
     from anju_gateway.precinct.viid_config import status_view
     from anju_gateway.store.viid import list_links
 
-    settings, db = _db(data_dir)
+    settings, db = _db(data_dir, database_url)
     ids = [precinct] if precinct else [r.precinct_id for r in list_links(db.conn())]
     if not ids:
         typer.echo("no precinct has a 视图库 link", err=True)

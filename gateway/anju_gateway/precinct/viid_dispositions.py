@@ -7,7 +7,6 @@ not matched: no face-recognition source exists. docs/precinct-link.md, "Disposit
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from anju_contracts.plates import PlateError, normalise_plate
 from anju_contracts.viid import DispositionNotification, DispositionObject
 from anju_gateway.precinct.viid_client import parse_viid_time, viid_time
 from anju_gateway.store import viid_dispositions as store
+from anju_gateway.store.db import Conn
 from anju_gateway.store.viid import AlertForViid
 from anju_gateway.store.watchlists import add_entry, remove_entry
 
@@ -32,7 +32,7 @@ def _status(d: DispositionObject, code: int, text: str) -> dict[str, Any]:
 
 
 def apply(
-    conn: sqlite3.Connection, precinct_id: str, items: list[DispositionObject], now: str
+    conn: Conn, precinct_id: str, items: list[DispositionObject], now: str
 ) -> list[dict[str, Any]]:
     """Apply each disposition in the caller's write; one ResponseStatusObject per item."""
     actor = f"视图库:{precinct_id}"
@@ -78,7 +78,7 @@ def apply(
 
 
 def notification(
-    conn: sqlite3.Connection, alert: AlertForViid, vehicle: dict[str, Any] | None
+    conn: Conn, alert: AlertForViid, vehicle: dict[str, Any] | None
 ) -> DispositionNotification | None:
     """The notification of a watch-list hit on a plate under an active disposition."""
     plate = alert.details.get("plate")

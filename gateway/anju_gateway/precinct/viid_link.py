@@ -17,7 +17,6 @@ On a clean stop every registered session is closed with UnRegister.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from anju_common.worker import Worker
 from anju_contracts import format_ts
 from anju_contracts.viid import LIST_KEYS, RESOURCES, StatusCode
 from anju_gateway.clock import Clock
+from anju_gateway.jobs import JobLease
 from anju_gateway.metrics import VIID_OBJECTS, VIID_SESSION
 from anju_gateway.precinct.gbcodes import push_apes
 from anju_gateway.precinct.viid_client import ViidClient, ViidError, object_errors
@@ -38,6 +38,7 @@ from anju_gateway.precinct.viid_secrets import ViidSecrets
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store import viid as store
+from anju_gateway.store.db import Conn
 from anju_gateway.store.gbcodes import override_of
 
 logger = logging.getLogger(__name__)
@@ -58,8 +59,11 @@ class _Session:
 
 
 class ViidLink:
-    def __init__(self, db: Database, settings: GatewaySettings, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, settings: GatewaySettings, clock: Clock, lease: JobLease | None = None
+    ) -> None:
         self.db = db
+        self.lease = lease  # None: this is the only replica (tests driving a round directly)
         self.settings = settings
         self.clock = clock
         self.secrets = ViidSecrets(settings.data_dir)
@@ -106,6 +110,8 @@ class ViidLink:
         self._sessions.clear()
 
     def run_round(self) -> float | None:
+        if self.lease is not None and not self.lease.held():
+            return None  # another replica holds the sessions and uploads
         with self._busy:
             return self._run_round()
 
@@ -162,9 +168,7 @@ class ViidLink:
         return queued
 
     @staticmethod
-    def _enqueue(
-        conn: sqlite3.Connection, precinct_id: str, alert_id: str, obj: BuiltObject, now: str
-    ) -> None:
+    def _enqueue(conn: Conn, precinct_id: str, alert_id: str, obj: BuiltObject, now: str) -> None:
         store.enqueue_object(
             conn, precinct_id=precinct_id, alert_id=alert_id, object_id=obj.object_id,
             resource=RESOURCES[obj.kind][0], body=obj.body, now=now,

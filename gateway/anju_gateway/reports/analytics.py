@@ -11,7 +11,6 @@ A change is ``(current - base) / base``; None when the base is 0 (no meaningful 
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 from anju_contracts import Strict, format_ts
 from anju_gateway.access.scope import Scope
 from anju_gateway.store.compounds import display_names
+from anju_gateway.store.db import Conn
 from anju_gateway.store.reporting import CountRow, count_rows
 
 MAX_DAYS = 366
@@ -37,7 +37,7 @@ def _utc(day: date, tz: str) -> str:
     return format_ts(datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(UTC))
 
 
-def fetch(conn: sqlite3.Connection, f: Filter, start: date, end: date, tz: str) -> list[CountRow]:
+def fetch(conn: Conn, f: Filter, start: date, end: date, tz: str) -> list[CountRow]:
     """Alerts with local day in [start, end) (end exclusive)."""
     return count_rows(
         conn,
@@ -49,7 +49,7 @@ def fetch(conn: sqlite3.Connection, f: Filter, start: date, end: date, tz: str) 
     )
 
 
-def count(conn: sqlite3.Connection, f: Filter, start: date, end: date, tz: str) -> Counter[Any]:
+def count(conn: Conn, f: Filter, start: date, end: date, tz: str) -> Counter[Any]:
     """Counts in [start, end) keyed by '' (total), ('kind', k) and ('compound', id)."""
     out: Counter[Any] = Counter()
     for r in fetch(conn, f, start, end, tz):
@@ -140,7 +140,7 @@ def _window(first: date, days: int | None) -> tuple[date, date]:
 
 
 def summary(
-    conn: sqlite3.Connection,
+    conn: Conn,
     f: Filter,
     month: date,
     *,
@@ -185,6 +185,6 @@ def summary(
     )
 
 
-def compound_names(conn: sqlite3.Connection, scope: Scope) -> dict[str, str]:
+def compound_names(conn: Conn, scope: Scope) -> dict[str, str]:
     names = display_names(conn)
     return {k: v for k, v in names.items() if scope.compound_ids is None or k in scope.compound_ids}

@@ -21,7 +21,6 @@ The rows come from :func:`anju_gateway.store.reporting.report_rows`.
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from anju_contracts import Strict, format_ts
 from anju_gateway.access.scope import Scope
+from anju_gateway.store.db import Conn
 from anju_gateway.store.reporting import ReportAlert, ReportRow, report_rows
 
 CLOSED_STATES = ("resolved", "false_alarm")
@@ -221,7 +221,7 @@ def group_counts(judged: list[Judged], dim: str) -> list[GroupCount]:
 
 
 def build_daily_report(
-    conn: sqlite3.Connection,
+    conn: Conn,
     scope: Scope,
     day: date,
     *,

@@ -4,8 +4,9 @@ people; a unit is typed as free text in the dispatch form."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+
+from anju_gateway.store.db import Conn
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +16,7 @@ class Officer:
     role: str
 
 
-def officers_of_precinct(conn: sqlite3.Connection, *, precinct_id: str) -> list[Officer]:
+def officers_of_precinct(conn: Conn, *, precinct_id: str) -> list[Officer]:
     """The precinct's enabled officers and supervisors, by display name."""
     rows = conn.execute(
         "SELECT username, display_name, role FROM users WHERE precinct_id = ? "

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
+
+from anju_gateway.store.db import Conn
 
 migrations = Migrations("gateway.edge_actions")
 
@@ -22,13 +22,11 @@ def m001_create(db: SUDatabase) -> None:
     )
 
 
-def claim(
-    conn: sqlite3.Connection, *, action_id: str, edge_id: str, alert_id: str, now: str
-) -> bool:
+def claim(conn: Conn, *, action_id: str, edge_id: str, alert_id: str, now: str) -> bool:
     """True the first time an action id is seen (call inside the write that applies it)."""
     cur = conn.execute(
-        "INSERT OR IGNORE INTO edge_actions (action_id, edge_id, alert_id, applied_at) "
-        "VALUES (?, ?, ?, ?)",
+        "INSERT INTO edge_actions (action_id, edge_id, alert_id, applied_at) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (action_id, edge_id, alert_id, now),
     )
     return cur.rowcount == 1

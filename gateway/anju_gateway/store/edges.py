@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
+
+from anju_gateway.store.db import Conn
 
 migrations = Migrations("gateway.edges")
 
@@ -50,7 +51,7 @@ class EnrolError(Exception):
 
 
 def create_enrol_code(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     code_hash: str,
     compound_id: str,
@@ -66,7 +67,7 @@ def create_enrol_code(
 
 
 def redeem_enrol_code(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     code_hash: str,
     edge_id: str,
@@ -94,7 +95,7 @@ def redeem_enrol_code(
     return Edge(edge_id, row["compound_id"], hostname)
 
 
-def edge_for_token(conn: sqlite3.Connection, *, token_hash: str) -> Edge | None:
+def edge_for_token(conn: Conn, *, token_hash: str) -> Edge | None:
     row = conn.execute(
         "SELECT id, compound_id, hostname FROM edges WHERE token_hash = ? AND revoked_at IS NULL",
         (token_hash,),
@@ -102,14 +103,14 @@ def edge_for_token(conn: sqlite3.Connection, *, token_hash: str) -> Edge | None:
     return Edge(row["id"], row["compound_id"], row["hostname"]) if row else None
 
 
-def revoke_edge(conn: sqlite3.Connection, *, edge_id: str, now: str) -> bool:
+def revoke_edge(conn: Conn, *, edge_id: str, now: str) -> bool:
     cur = conn.execute(
         "UPDATE edges SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (now, edge_id)
     )
     return cur.rowcount > 0
 
 
-def touch_edge(conn: sqlite3.Connection, *, edge_id: str, now: str) -> None:
+def touch_edge(conn: Conn, *, edge_id: str, now: str) -> None:
     conn.execute("UPDATE edges SET last_seen_at = ? WHERE id = ?", (now, edge_id))
 
 
@@ -123,7 +124,7 @@ class EdgeRow:
     revoked_at: str | None
 
 
-def list_edges(conn: sqlite3.Connection, *, compound_id: str | None = None) -> list[EdgeRow]:
+def list_edges(conn: Conn, *, compound_id: str | None = None) -> list[EdgeRow]:
     sql = "SELECT id, compound_id, hostname, created_at, last_seen_at, revoked_at FROM edges"
     params: tuple[str, ...] = ()
     if compound_id is not None:

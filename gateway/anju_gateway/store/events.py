@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
 
 from anju_contracts.common import Strict
+from anju_gateway.store.db import Conn
 
 # The set keeps its first name: databases made before record it as applied under that name
 # (it then also added the lifecycle columns, which anju_gateway.store.alerts now owns).
@@ -42,7 +41,7 @@ class AlertEvent(Strict):
     note: str = ""
 
 
-def add_event(conn: sqlite3.Connection, *, alert_id: str, event: AlertEvent) -> None:
+def add_event(conn: Conn, *, alert_id: str, event: AlertEvent) -> None:
     conn.execute(
         "INSERT INTO alert_events (alert_id, at, actor, action, from_state, to_state, note) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -58,7 +57,7 @@ def system_event(*, at: str, action: str, note: str) -> AlertEvent:
     )
 
 
-def list_events(conn: sqlite3.Connection, *, alert_id: str) -> list[AlertEvent]:
+def list_events(conn: Conn, *, alert_id: str) -> list[AlertEvent]:
     rows = conn.execute(
         "SELECT at, actor, action, from_state, to_state, note FROM alert_events "
         "WHERE alert_id = ? ORDER BY id",

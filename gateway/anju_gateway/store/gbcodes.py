@@ -6,13 +6,13 @@ docs/precinct-link.md, "Device codes".
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
 
 from anju_contracts import Heartbeat
+from anju_gateway.store.db import Conn
 
 migrations = Migrations("gateway.gbcodes")
 
@@ -59,7 +59,7 @@ def codes_in_beat(beat: Heartbeat) -> list[tuple[str, str, str | None]] | None:
     return rows
 
 
-def record_codes(conn: sqlite3.Connection, *, beat: Heartbeat, now: str) -> None:
+def record_codes(conn: Conn, *, beat: Heartbeat, now: str) -> None:
     """The edge codes of the beat replace the compound's previous ones (a code taken out of
     the config is cleared); overrides stay."""
     rows = codes_in_beat(beat)
@@ -79,7 +79,7 @@ def record_codes(conn: sqlite3.Connection, *, beat: Heartbeat, now: str) -> None
 
 
 def set_override(
-    conn: sqlite3.Connection, *, compound_id: str, kind: str, source_id: str,
+    conn: Conn, *, compound_id: str, kind: str, source_id: str,
     code: str | None, actor: str, now: str,
 ) -> None:  # fmt: skip
     """Set (or with None clear) the admin's code for one device."""
@@ -92,7 +92,7 @@ def set_override(
     )
 
 
-def codes_of(conn: sqlite3.Connection, compound_ids: tuple[str, ...]) -> list[DeviceCode]:
+def codes_of(conn: Conn, compound_ids: tuple[str, ...]) -> list[DeviceCode]:
     """Every known code of the compounds (rows with neither code left out)."""
     if not compound_ids:
         return []
@@ -106,9 +106,7 @@ def codes_of(conn: sqlite3.Connection, compound_ids: tuple[str, ...]) -> list[De
     return [DeviceCode(*r) for r in rows]
 
 
-def override_of(
-    conn: sqlite3.Connection, *, compound_id: str, kind: str, source_id: str
-) -> str | None:
+def override_of(conn: Conn, *, compound_id: str, kind: str, source_id: str) -> str | None:
     row = conn.execute(
         "SELECT override_code FROM gb_codes WHERE compound_id = ? AND kind = ? AND source_id = ?",
         (compound_id, kind, source_id),
@@ -116,7 +114,7 @@ def override_of(
     return row[0] if row else None
 
 
-def owner_of(conn: sqlite3.Connection, code: str) -> tuple[str, str, str] | None:
+def owner_of(conn: Conn, code: str) -> tuple[str, str, str] | None:
     """(compound, kind, source id) whose effective code is ``code``, if any."""
     row = conn.execute(
         "SELECT compound_id, kind, source_id FROM gb_codes "

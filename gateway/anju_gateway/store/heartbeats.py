@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
+
+from anju_gateway.store.db import Conn
 
 migrations = Migrations("gateway.heartbeats")
 
@@ -53,7 +54,7 @@ class EdgeHealth:
     heartbeat: dict[str, Any]
 
 
-def last_heartbeat(conn: sqlite3.Connection, *, edge_id: str) -> dict[str, Any] | None:
+def last_heartbeat(conn: Conn, *, edge_id: str) -> dict[str, Any] | None:
     """The box's previous heartbeat as stored, or None before its first."""
     row = conn.execute(
         "SELECT heartbeat_json FROM edge_health WHERE edge_id = ?", (edge_id,)
@@ -65,7 +66,7 @@ def last_heartbeat(conn: sqlite3.Connection, *, edge_id: str) -> dict[str, Any] 
 
 
 def record(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     edge_id: str,
     compound_id: str,
@@ -88,7 +89,7 @@ def record(
     return None
 
 
-def silent_since(conn: sqlite3.Connection, *, cutoff: str) -> list[Silent]:
+def silent_since(conn: Conn, *, cutoff: str) -> list[Silent]:
     """Boxes counted online (or never judged) whose last beat, or enrolment if they never beat,
     is older than cutoff."""
     rows = conn.execute(
@@ -101,9 +102,7 @@ def silent_since(conn: sqlite3.Connection, *, cutoff: str) -> list[Silent]:
     return [Silent(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-def mark_offline(
-    conn: sqlite3.Connection, *, edge_id: str, compound_id: str, alert_id: str
-) -> None:
+def mark_offline(conn: Conn, *, edge_id: str, compound_id: str, alert_id: str) -> None:
     conn.execute(
         "INSERT INTO edge_health (edge_id, compound_id, received_at, online, offline_alert_id, "
         "heartbeat_json) VALUES (?, ?, NULL, 0, ?, NULL) ON CONFLICT(edge_id) DO UPDATE SET "
@@ -112,9 +111,7 @@ def mark_offline(
     )
 
 
-def list_health(
-    conn: sqlite3.Connection, *, compound_ids: tuple[str, ...] | None
-) -> list[EdgeHealth]:
+def list_health(conn: Conn, *, compound_ids: tuple[str, ...] | None) -> list[EdgeHealth]:
     sql = (
         "SELECT e.id, e.compound_id, e.hostname, e.created_at, h.received_at, h.online, "
         "h.offline_alert_id, h.heartbeat_json FROM edges e "

@@ -8,7 +8,6 @@ under it keep their name.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -18,6 +17,7 @@ from sqlite_utils.migrations import Migrations
 
 from anju_contracts import Heartbeat
 from anju_contracts.feed import AlertSummary
+from anju_gateway.store.db import Conn
 
 migrations = Migrations("gateway.names")
 
@@ -75,7 +75,7 @@ def names_in_beat(beat: Heartbeat) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def record_names(conn: sqlite3.Connection, *, beat: Heartbeat, now: str) -> None:
+def record_names(conn: Conn, *, beat: Heartbeat, now: str) -> None:
     """Keep the latest name of everything the beat names (rows change only when a name does)."""
     conn.executemany(
         "INSERT INTO display_names (compound_id, kind, source_id, zone_id, name, updated_at) "
@@ -86,7 +86,7 @@ def record_names(conn: sqlite3.Connection, *, beat: Heartbeat, now: str) -> None
     )
 
 
-def names_of(conn: sqlite3.Connection, compound_ids: Iterable[str]) -> dict[str, CompoundNames]:
+def names_of(conn: Conn, compound_ids: Iterable[str]) -> dict[str, CompoundNames]:
     """Names per compound; a compound its boxes never named falls back to the name it was
     created with (``anju gateway add-compound --name``), if any."""
     ids = sorted(set(compound_ids))
@@ -132,6 +132,6 @@ def with_names(alerts: Sequence[Alert], names: dict[str, CompoundNames]) -> list
     return out
 
 
-def name_alerts(conn: sqlite3.Connection, alerts: Sequence[Alert]) -> list[Alert]:
+def name_alerts(conn: Conn, alerts: Sequence[Alert]) -> list[Alert]:
     """The alerts with their names, read in one go."""
     return with_names(alerts, names_of(conn, (a.compound_id for a in alerts)))

@@ -8,12 +8,11 @@ Only ids are kept here; the record itself lives on as the queued MotorVehicle ob
 
 from __future__ import annotations
 
-import sqlite3
-
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
 
 from anju_contracts.common import Strict
+from anju_gateway.store.db import Conn
 
 migrations = Migrations("gateway.passages")
 
@@ -48,7 +47,7 @@ class PassageSwitch(Strict):
 
 
 def set_switch(
-    conn: sqlite3.Connection, *, compound_id: str, enabled: bool, actor: str, now: str
+    conn: Conn, *, compound_id: str, enabled: bool, actor: str, now: str
 ) -> PassageSwitch:
     conn.execute(
         "INSERT INTO passage_upload (compound_id, enabled, updated_at, updated_by) "
@@ -59,7 +58,7 @@ def set_switch(
     return get_switch(conn, compound_id=compound_id)
 
 
-def get_switch(conn: sqlite3.Connection, *, compound_id: str) -> PassageSwitch:
+def get_switch(conn: Conn, *, compound_id: str) -> PassageSwitch:
     """The compound's switch; never set: off."""
     row = conn.execute(
         "SELECT enabled, updated_at, updated_by FROM passage_upload WHERE compound_id = ?",
@@ -74,12 +73,11 @@ def get_switch(conn: sqlite3.Connection, *, compound_id: str) -> PassageSwitch:
     )
 
 
-def receive(conn: sqlite3.Connection, *, passage_id: str, compound_id: str, now: str) -> int | None:
+def receive(conn: Conn, *, passage_id: str, compound_id: str, now: str) -> int | None:
     """Keep a passage id once: its sequence number, or None if it was received before."""
-    cur = conn.execute(
-        "INSERT OR IGNORE INTO passages_received (id, compound_id, received_at) VALUES (?, ?, ?)",
+    row = conn.execute(
+        "INSERT INTO passages_received (id, compound_id, received_at) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING RETURNING seq",
         (passage_id, compound_id, now),
-    )
-    if cur.rowcount == 0:
-        return None
-    return int(cur.lastrowid or 0)
+    ).fetchone()
+    return None if row is None else int(row[0])

@@ -6,11 +6,11 @@ writes.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from anju_contracts.common import Strict
+from anju_gateway.store.db import Conn
 from anju_gateway.store.names import COMPOUND_NAME_SQL
 
 _FROM = "FROM alerts a JOIN compounds c ON c.id = a.compound_id WHERE a.ts >= ? AND a.ts < ?"
@@ -61,7 +61,7 @@ class ReportRow(ReportAlert):
 
 
 def report_rows(
-    conn: sqlite3.Connection, *, compound_ids: tuple[str, ...] | None, since: str, until: str
+    conn: Conn, *, compound_ids: tuple[str, ...] | None, since: str, until: str
 ) -> list[ReportRow]:
     """Alerts with ``since <= ts < until``, oldest first, with their lifecycle columns."""
     where = _where(since, until, compound_ids)
@@ -86,7 +86,7 @@ class CountRow:
 
 
 def count_rows(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     compound_ids: tuple[str, ...] | None,
     since: str,

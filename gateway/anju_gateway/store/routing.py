@@ -8,11 +8,12 @@ goes to the police. A precinct without a row uses the defaults.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
+
+from anju_gateway.store.db import Conn, Row
 
 migrations = Migrations("gateway.routing")
 
@@ -42,7 +43,7 @@ class StoredPolicy:
     updated_by: str | None = None
 
 
-def _policy(row: sqlite3.Row) -> StoredPolicy:
+def _policy(row: Row) -> StoredPolicy:
     return StoredPolicy(
         precinct_id=row["precinct_id"],
         routes=json.loads(row["routes_json"]),
@@ -52,14 +53,14 @@ def _policy(row: sqlite3.Row) -> StoredPolicy:
     )
 
 
-def get_policy(conn: sqlite3.Connection, *, precinct_id: str) -> StoredPolicy:
+def get_policy(conn: Conn, *, precinct_id: str) -> StoredPolicy:
     row = conn.execute(
         "SELECT * FROM routing_policies WHERE precinct_id = ?", (precinct_id,)
     ).fetchone()
     return _policy(row) if row else StoredPolicy(precinct_id=precinct_id)
 
 
-def policy_of_compound(conn: sqlite3.Connection, *, compound_id: str) -> StoredPolicy | None:
+def policy_of_compound(conn: Conn, *, compound_id: str) -> StoredPolicy | None:
     """The policy of the precinct covering the compound; None for an unknown compound."""
     row = conn.execute(
         "SELECT c.precinct_id, r.routes_json, r.raise_at, r.updated_at, r.updated_by "
@@ -75,7 +76,7 @@ def policy_of_compound(conn: sqlite3.Connection, *, compound_id: str) -> StoredP
 
 
 def put_policy(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     precinct_id: str,
     routes: dict[str, str],

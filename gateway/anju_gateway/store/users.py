@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
+
+from anju_gateway.store.db import Conn, Row
 
 migrations = Migrations("gateway.users")
 
@@ -53,7 +54,7 @@ class User:
     compound_id: str | None
 
 
-def _user(row: sqlite3.Row) -> User:
+def _user(row: Row) -> User:
     return User(
         username=row["username"],
         display_name=row["display_name"],
@@ -64,7 +65,7 @@ def _user(row: sqlite3.Row) -> User:
 
 
 def create_user(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     username: str,
     password_hash: str,
@@ -91,7 +92,7 @@ def create_user(
     return User(username, display_name, role, precinct_id, compound_id)
 
 
-def get_login(conn: sqlite3.Connection, *, username: str) -> tuple[User, str] | None:
+def get_login(conn: Conn, *, username: str) -> tuple[User, str] | None:
     row = conn.execute(
         "SELECT * FROM users WHERE username = ? AND disabled = 0", (username,)
     ).fetchone()
@@ -99,7 +100,7 @@ def get_login(conn: sqlite3.Connection, *, username: str) -> tuple[User, str] | 
 
 
 def create_session(
-    conn: sqlite3.Connection, *, token_hash: str, username: str, now: str, expires_at: str
+    conn: Conn, *, token_hash: str, username: str, now: str, expires_at: str
 ) -> None:
     conn.execute(
         "INSERT INTO sessions (token_hash, username, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -107,7 +108,7 @@ def create_session(
     )
 
 
-def session_user(conn: sqlite3.Connection, *, token_hash: str, now: str) -> User | None:
+def session_user(conn: Conn, *, token_hash: str, now: str) -> User | None:
     row = conn.execute(
         "SELECT u.* FROM sessions s JOIN users u ON u.username = s.username "
         "WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
@@ -116,7 +117,7 @@ def session_user(conn: sqlite3.Connection, *, token_hash: str, now: str) -> User
     return _user(row) if row else None
 
 
-def delete_session(conn: sqlite3.Connection, *, token_hash: str) -> None:
+def delete_session(conn: Conn, *, token_hash: str) -> None:
     conn.execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
 
 
@@ -127,7 +128,7 @@ class StaffRow:
     password_hash: str
 
 
-def staff_of_compound(conn: sqlite3.Connection, *, compound_id: str) -> list[StaffRow]:
+def staff_of_compound(conn: Conn, *, compound_id: str) -> list[StaffRow]:
     """Enabled property-manager accounts of a compound (for the offline gate console)."""
     rows = conn.execute(
         "SELECT username, display_name, password_hash FROM users "
@@ -147,17 +148,17 @@ class Account:
     disabled: bool
 
 
-def list_accounts(conn: sqlite3.Connection) -> list[Account]:
+def list_accounts(conn: Conn) -> list[Account]:
     rows = conn.execute("SELECT * FROM users ORDER BY role, username").fetchall()
     return [Account(_user(r), r["created_at"], bool(r["disabled"])) for r in rows]
 
 
-def user_exists(conn: sqlite3.Connection, *, username: str) -> bool:
+def user_exists(conn: Conn, *, username: str) -> bool:
     found = conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone()
     return found is not None
 
 
-def set_password(conn: sqlite3.Connection, *, username: str, password_hash: str) -> bool:
+def set_password(conn: Conn, *, username: str, password_hash: str) -> bool:
     """A new password; the user's sessions end (a lost phone, a leaked password)."""
     done = conn.execute(
         "UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username)
@@ -166,7 +167,7 @@ def set_password(conn: sqlite3.Connection, *, username: str, password_hash: str)
     return done > 0
 
 
-def set_disabled(conn: sqlite3.Connection, *, username: str, disabled: bool) -> bool:
+def set_disabled(conn: Conn, *, username: str, disabled: bool) -> bool:
     """Disable (log in no more, sessions end at once) or enable an account."""
     done = conn.execute(
         "UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username)
@@ -176,7 +177,7 @@ def set_disabled(conn: sqlite3.Connection, *, username: str, disabled: bool) -> 
     return done > 0
 
 
-def user_names(conn: sqlite3.Connection, usernames: set[str]) -> dict[str, str]:
+def user_names(conn: Conn, usernames: set[str]) -> dict[str, str]:
     """Username -> the name shown in consoles (its display name, or the username)."""
     if not usernames:
         return {}

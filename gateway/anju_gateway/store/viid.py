@@ -10,7 +10,6 @@ the upper system refused, and an object is never queued twice. New alerts are fo
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
 
 from anju_contracts.common import Strict
+from anju_gateway.store.db import Conn, Row
 
 # A queued row's states are the webhook queue's.
 from anju_gateway.store.webhooks import DEAD as DEAD
@@ -108,21 +108,21 @@ class ViidObjectRow(Strict):
     delivered_at: str | None
 
 
-def _link(r: sqlite3.Row) -> ViidLinkRow:
+def _link(r: Row) -> ViidLinkRow:
     data = {k: r[k] for k in r.keys()}  # noqa: SIM118
     data["kinds"] = [k for k in data["kinds"].split(",") if k]
     data["enabled"] = bool(data["enabled"])
     return ViidLinkRow.model_validate(data)
 
 
-def _object(r: sqlite3.Row) -> ViidObjectRow:
+def _object(r: Row) -> ViidObjectRow:
     data = {k: r[k] for k in r.keys()}  # noqa: SIM118
     data["body"] = json.loads(data["body"])
     return ViidObjectRow.model_validate(data)
 
 
 def put_link(
-    conn: sqlite3.Connection, *, precinct_id: str, url: str, system_id: str, username: str,
+    conn: Conn, *, precinct_id: str, url: str, system_id: str, username: str,
     kinds: list[str], keepalive_s: float, enabled: bool, actor: str, now: str,
 ) -> ViidLinkRow:  # fmt: skip
     """Set a precinct's upper system; the session starts again (a new generation)."""
@@ -143,25 +143,25 @@ def put_link(
     return link
 
 
-def get_link(conn: sqlite3.Connection, *, precinct_id: str) -> ViidLinkRow | None:
+def get_link(conn: Conn, *, precinct_id: str) -> ViidLinkRow | None:
     r = conn.execute("SELECT * FROM viid_links WHERE precinct_id = ?", (precinct_id,)).fetchone()
     return _link(r) if r else None
 
 
-def list_links(conn: sqlite3.Connection) -> list[ViidLinkRow]:
+def list_links(conn: Conn) -> list[ViidLinkRow]:
     return [_link(r) for r in conn.execute("SELECT * FROM viid_links ORDER BY precinct_id")]
 
 
 def set_session(
-    conn: sqlite3.Connection, *, precinct_id: str, generation: int, state: str, now: str,
+    conn: Conn, *, precinct_id: str, generation: int, state: str, now: str,
     error: str = "", registered: bool = False, keepalive: bool = False,
     clock_offset_s: float | None = None,
 ) -> None:  # fmt: skip
     """Record the session's state, unless the link was changed meanwhile (generation)."""
     conn.execute(
         "UPDATE viid_links SET state = ?, last_error = ?, state_at = ?, "
-        "registered_at = CASE WHEN ? THEN ? ELSE registered_at END, "
-        "last_keepalive_at = CASE WHEN ? THEN ? ELSE last_keepalive_at END, "
+        "registered_at = CASE WHEN ? = 1 THEN ? ELSE registered_at END, "
+        "last_keepalive_at = CASE WHEN ? = 1 THEN ? ELSE last_keepalive_at END, "
         "clock_offset_s = COALESCE(?, clock_offset_s) "
         "WHERE precinct_id = ? AND generation = ?",
         (state, error[:500], now, int(registered), now, int(keepalive), now, clock_offset_s,
@@ -169,11 +169,11 @@ def set_session(
     )  # fmt: skip
 
 
-def cursor(conn: sqlite3.Connection) -> int:
+def cursor(conn: Conn) -> int:
     return int(conn.execute("SELECT last FROM viid_cursor WHERE id = 1").fetchone()[0])
 
 
-def advance_cursor(conn: sqlite3.Connection, *, last: int) -> None:
+def advance_cursor(conn: Conn, *, last: int) -> None:
     conn.execute("UPDATE viid_cursor SET last = ? WHERE id = 1", (last,))
 
 
@@ -195,7 +195,7 @@ class AlertForViid:
     compound_id: str = ""
 
 
-def new_alerts(conn: sqlite3.Connection, *, limit: int) -> list[AlertForViid]:
+def new_alerts(conn: Conn, *, limit: int) -> list[AlertForViid]:
     """Alerts past the cursor with their precinct and snapshot."""
     rows = conn.execute(
         "SELECT a.rowid AS rid, a.*, c.precinct_id, s.jpeg AS snapshot FROM alerts a "
@@ -223,7 +223,7 @@ def new_alerts(conn: sqlite3.Connection, *, limit: int) -> list[AlertForViid]:
     ]
 
 
-def has_new_alerts(conn: sqlite3.Connection) -> bool:
+def has_new_alerts(conn: Conn) -> bool:
     row = conn.execute(
         "SELECT (SELECT COALESCE(MAX(rowid), 0) FROM alerts) > last FROM viid_cursor"
     ).fetchone()
@@ -231,20 +231,18 @@ def has_new_alerts(conn: sqlite3.Connection) -> bool:
 
 
 def enqueue_object(
-    conn: sqlite3.Connection, *, precinct_id: str, alert_id: str, object_id: str,
+    conn: Conn, *, precinct_id: str, alert_id: str, object_id: str,
     resource: str, body: dict[str, Any], now: str,
 ) -> None:  # fmt: skip
     conn.execute(
-        "INSERT OR IGNORE INTO viid_objects (precinct_id, alert_id, object_id, resource, body, "
-        "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO viid_objects (precinct_id, alert_id, object_id, resource, body, "
+        "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (precinct_id, alert_id, object_id, resource, json.dumps(body, ensure_ascii=False), now,
          now),
     )  # fmt: skip
 
 
-def due_objects(
-    conn: sqlite3.Connection, *, precinct_id: str, now: str, limit: int
-) -> list[ViidObjectRow]:
+def due_objects(conn: Conn, *, precinct_id: str, now: str, limit: int) -> list[ViidObjectRow]:
     rows = conn.execute(
         "SELECT * FROM viid_objects WHERE precinct_id = ? AND status = 'pending' "
         "AND next_attempt_at <= ? ORDER BY id LIMIT ?",
@@ -254,7 +252,7 @@ def due_objects(
 
 
 def record_object(
-    conn: sqlite3.Connection, *, row_id: int, status: str, next_attempt_at: str | None,
+    conn: Conn, *, row_id: int, status: str, next_attempt_at: str | None,
     error: str, now: str,
 ) -> None:  # fmt: skip
     conn.execute(
@@ -265,7 +263,7 @@ def record_object(
     )
 
 
-def queue_counts(conn: sqlite3.Connection, *, precinct_id: str) -> dict[str, int]:
+def queue_counts(conn: Conn, *, precinct_id: str) -> dict[str, int]:
     rows = conn.execute(
         "SELECT status, COUNT(*) FROM viid_objects WHERE precinct_id = ? GROUP BY status",
         (precinct_id,),
@@ -276,7 +274,7 @@ def queue_counts(conn: sqlite3.Connection, *, precinct_id: str) -> dict[str, int
 
 
 def list_objects(
-    conn: sqlite3.Connection, *, precinct_id: str, status: str | None = None, limit: int = 100
+    conn: Conn, *, precinct_id: str, status: str | None = None, limit: int = 100
 ) -> list[ViidObjectRow]:
     sql = "SELECT * FROM viid_objects WHERE precinct_id = ?"
     params: list[Any] = [precinct_id]

@@ -3,11 +3,12 @@ watch-list entry it became (none for a face disposition: nothing can match it ye
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
+
+from anju_gateway.store.db import Conn, Row
 
 migrations = Migrations("gateway.viid_dispositions")
 
@@ -47,23 +48,25 @@ class Disposition:
     received_at: str
 
 
-def _row(r: sqlite3.Row) -> Disposition:
+def _row(r: Row) -> Disposition:
     return Disposition(**{k: r[k] for k in r.keys()})  # noqa: SIM118
 
 
-def put_disposition(conn: sqlite3.Connection, d: Disposition) -> None:
+def put_disposition(conn: Conn, d: Disposition) -> None:
     conn.execute(
-        "INSERT OR REPLACE INTO viid_dispositions (precinct_id, disposition_id, category, "
+        "INSERT INTO viid_dispositions (precinct_id, disposition_id, category, "
         "target, title, reason, begin_at, end_at, watch_entry_id, state, received_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (precinct_id, disposition_id) "
+        "DO UPDATE SET category = excluded.category, target = excluded.target, "
+        "title = excluded.title, reason = excluded.reason, begin_at = excluded.begin_at, "
+        "end_at = excluded.end_at, watch_entry_id = excluded.watch_entry_id, "
+        "state = excluded.state, received_at = excluded.received_at",
         (d.precinct_id, d.disposition_id, d.category, d.target, d.title, d.reason, d.begin_at,
          d.end_at, d.watch_entry_id, d.state, d.received_at),
     )  # fmt: skip
 
 
-def get_disposition(
-    conn: sqlite3.Connection, *, precinct_id: str, disposition_id: str
-) -> Disposition | None:
+def get_disposition(conn: Conn, *, precinct_id: str, disposition_id: str) -> Disposition | None:
     r = conn.execute(
         "SELECT * FROM viid_dispositions WHERE precinct_id = ? AND disposition_id = ?",
         (precinct_id, disposition_id),
@@ -71,18 +74,14 @@ def get_disposition(
     return _row(r) if r else None
 
 
-def set_state(
-    conn: sqlite3.Connection, *, precinct_id: str, disposition_id: str, state: str
-) -> None:
+def set_state(conn: Conn, *, precinct_id: str, disposition_id: str, state: str) -> None:
     conn.execute(
         "UPDATE viid_dispositions SET state = ? WHERE precinct_id = ? AND disposition_id = ?",
         (state, precinct_id, disposition_id),
     )
 
 
-def active_for(
-    conn: sqlite3.Connection, *, precinct_id: str, target: str, now: str
-) -> Disposition | None:
+def active_for(conn: Conn, *, precinct_id: str, target: str, now: str) -> Disposition | None:
     """The active disposition of this precinct on this plate, within its window at ``now``."""
     r = conn.execute(
         "SELECT * FROM viid_dispositions WHERE precinct_id = ? AND target = ? "

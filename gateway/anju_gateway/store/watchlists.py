@@ -7,12 +7,13 @@ past alerts keep pointing at a real row.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
+
+from anju_gateway.store.db import Conn, Row
 
 migrations = Migrations("gateway.watchlists")
 
@@ -60,7 +61,7 @@ class WatchRow:
     removed_at: str | None
 
 
-def _row(r: sqlite3.Row) -> WatchRow:
+def _row(r: Row) -> WatchRow:
     return WatchRow(
         id=r["id"],
         kind=r["kind"],
@@ -75,9 +76,7 @@ def _row(r: sqlite3.Row) -> WatchRow:
     )
 
 
-def _audit(
-    conn: sqlite3.Connection, entry_id: int, action: str, actor: str, at: str, detail: Any
-) -> None:
+def _audit(conn: Conn, entry_id: int, action: str, actor: str, at: str, detail: Any) -> None:
     conn.execute(
         "INSERT INTO watchlist_audit (entry_id, action, actor, at, detail_json) "
         "VALUES (?, ?, ?, ?, ?)",
@@ -86,7 +85,7 @@ def _audit(
 
 
 def add_entry(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     kind: str,
     value: str,
@@ -97,12 +96,12 @@ def add_entry(
     now: str,
 ) -> WatchRow:
     """Insert and audit in the caller's write transaction."""
-    cur = conn.execute(
+    row = conn.execute(
         "INSERT INTO watchlist (kind, value, reason, precinct_id, expires_at, created_by, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (kind, value, reason, precinct_id, expires_at, actor, now),
-    )
-    entry_id = int(cur.lastrowid or 0)
+    ).fetchone()
+    entry_id = int(row[0])
     detail = {"kind": kind, "value": value, "reason": reason, "precinct_id": precinct_id}
     detail["expires_at"] = expires_at
     _audit(conn, entry_id, "create", actor, now, detail)
@@ -111,7 +110,7 @@ def add_entry(
     return row
 
 
-def remove_entry(conn: sqlite3.Connection, *, entry_id: int, actor: str, now: str) -> bool:
+def remove_entry(conn: Conn, *, entry_id: int, actor: str, now: str) -> bool:
     cur = conn.execute(
         "UPDATE watchlist SET removed_at = ?, removed_by = ? WHERE id = ? AND removed_at IS NULL",
         (now, actor, entry_id),
@@ -124,14 +123,12 @@ def remove_entry(conn: sqlite3.Connection, *, entry_id: int, actor: str, now: st
     return True
 
 
-def get_entry(conn: sqlite3.Connection, *, entry_id: int) -> WatchRow | None:
+def get_entry(conn: Conn, *, entry_id: int) -> WatchRow | None:
     r = conn.execute("SELECT * FROM watchlist WHERE id = ?", (entry_id,)).fetchone()
     return _row(r) if r else None
 
 
-def active_entries(
-    conn: sqlite3.Connection, *, precinct_ids: tuple[str, ...] | None, now: str
-) -> list[WatchRow]:
+def active_entries(conn: Conn, *, precinct_ids: tuple[str, ...] | None, now: str) -> list[WatchRow]:
     """Unremoved, unexpired entries: global ones plus those of the given precincts.
 
     ``precinct_ids`` None means every entry (admins).
@@ -158,7 +155,7 @@ class AuditRow:
     detail: dict[str, Any]
 
 
-def audit_log(conn: sqlite3.Connection, *, entry_id: int) -> list[AuditRow]:
+def audit_log(conn: Conn, *, entry_id: int) -> list[AuditRow]:
     rows = conn.execute(
         "SELECT * FROM watchlist_audit WHERE entry_id = ? ORDER BY id", (entry_id,)
     ).fetchall()

@@ -7,7 +7,6 @@ a crash is still queued after the restart; a delivery row is unique per (precinc
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlite_utils.migrations import Migrations
 
 from anju_contracts.common import Strict
 from anju_contracts.webhook import WebhookAlert
+from anju_gateway.store.db import Conn, Row
 from anju_gateway.store.names import name_alerts
 
 migrations = Migrations("gateway.webhooks")
@@ -90,19 +90,19 @@ class Delivery(DeliveryBase):
     body: str
 
 
-def _webhook(r: sqlite3.Row) -> Webhook:
+def _webhook(r: Row) -> Webhook:
     return Webhook(
         r["precinct_id"], r["url"], r["secret"], bool(r["enabled"]), r["updated_at"],
         r["updated_by"],
     )  # fmt: skip
 
 
-def _delivery(r: sqlite3.Row) -> Delivery:
+def _delivery(r: Row) -> Delivery:
     return Delivery.model_validate({k: r[k] for k in r.keys()})  # noqa: SIM118
 
 
 def put_webhook(
-    conn: sqlite3.Connection, *, precinct_id: str, url: str, secret: str, enabled: bool,
+    conn: Conn, *, precinct_id: str, url: str, secret: str, enabled: bool,
     actor: str, now: str,
 ) -> Webhook:  # fmt: skip
     conn.execute(
@@ -117,7 +117,7 @@ def put_webhook(
     return hook
 
 
-def get_webhook(conn: sqlite3.Connection, *, precinct_id: str) -> Webhook | None:
+def get_webhook(conn: Conn, *, precinct_id: str) -> Webhook | None:
     r = conn.execute(
         "SELECT * FROM precinct_webhooks WHERE precinct_id = ?", (precinct_id,)
     ).fetchone()
@@ -133,7 +133,7 @@ class QueuedAlert:
     alert: WebhookAlert
 
 
-def _queued(r: sqlite3.Row) -> QueuedAlert:
+def _queued(r: Row) -> QueuedAlert:
     alert = WebhookAlert(
         id=r["id"], compound_id=r["compound_id"], kind=r["kind"], severity=r["severity"],
         ts=r["ts"], source_id=r["source_id"], zone=r["zone"], compound_name=r["compound_name"],
@@ -144,7 +144,7 @@ def _queued(r: sqlite3.Row) -> QueuedAlert:
     return QueuedAlert(position=r["rid"], hook_enabled=bool(r["hook_enabled"]), alert=alert)
 
 
-def new_alerts(conn: sqlite3.Connection, *, limit: int) -> tuple[int, list[QueuedAlert]]:
+def new_alerts(conn: Conn, *, limit: int) -> tuple[int, list[QueuedAlert]]:
     """The cursor and the alerts past it, with their compound's precinct and webhook state."""
     last = conn.execute("SELECT last FROM webhook_cursor WHERE id = 1").fetchone()[0]
     rows = conn.execute(
@@ -159,28 +159,26 @@ def new_alerts(conn: sqlite3.Connection, *, limit: int) -> tuple[int, list[Queue
     return last, [replace(q, alert=a) for q, a in zip(queued, named, strict=True)]
 
 
-def has_new_alerts(conn: sqlite3.Connection) -> bool:
+def has_new_alerts(conn: Conn) -> bool:
     row = conn.execute(
         "SELECT (SELECT COALESCE(MAX(rowid), 0) FROM alerts) > last FROM webhook_cursor"
     ).fetchone()
     return bool(row and row[0])
 
 
-def advance_cursor(conn: sqlite3.Connection, *, last: int) -> None:
+def advance_cursor(conn: Conn, *, last: int) -> None:
     conn.execute("UPDATE webhook_cursor SET last = ? WHERE id = 1", (last,))
 
 
-def enqueue(
-    conn: sqlite3.Connection, *, precinct_id: str, alert_id: str, body: str, now: str
-) -> None:
+def enqueue(conn: Conn, *, precinct_id: str, alert_id: str, body: str, now: str) -> None:
     conn.execute(
-        "INSERT OR IGNORE INTO webhook_deliveries (precinct_id, alert_id, body, status, "
-        "next_attempt_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+        "INSERT INTO webhook_deliveries (precinct_id, alert_id, body, status, "
+        "next_attempt_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT DO NOTHING",
         (precinct_id, alert_id, body, now, now),
     )
 
 
-def due_deliveries(conn: sqlite3.Connection, *, now: str, limit: int) -> list[Delivery]:
+def due_deliveries(conn: Conn, *, now: str, limit: int) -> list[Delivery]:
     rows = conn.execute(
         "SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
         "ORDER BY next_attempt_at, id LIMIT ?",
@@ -190,7 +188,7 @@ def due_deliveries(conn: sqlite3.Connection, *, now: str, limit: int) -> list[De
 
 
 def record_attempt(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     delivery_id: int,
     status: str,
@@ -208,7 +206,7 @@ def record_attempt(
 
 
 def list_deliveries(
-    conn: sqlite3.Connection, *, precinct_id: str, status: str | None = None, limit: int = 100
+    conn: Conn, *, precinct_id: str, status: str | None = None, limit: int = 100
 ) -> list[Delivery]:
     sql = "SELECT * FROM webhook_deliveries WHERE precinct_id = ?"
     params: list[Any] = [precinct_id]

@@ -20,10 +20,10 @@ from anju_gateway.clock import SystemClock
 from anju_gateway.precinct.viid_client import object_errors
 from anju_gateway.precinct.viid_link import ViidLink
 from anju_gateway.settings import GatewaySettings
-from anju_gateway.store import Database
 from anju_gateway.store import viid as store
 from anju_gateway.store.alerts import NewAlert, insert_alerts
 from anju_gateway.store.compounds import upsert_compound
+from tests.support import engines
 from tests.support.viid_server import ViidServer
 
 SYSTEM = "36040200002000000009"
@@ -41,8 +41,8 @@ def jpeg(w: int = 64, h: int = 48) -> bytes:
 
 class Rig:
     def __init__(self, tmp: Path, upper: ViidServer) -> None:
-        self.settings = GatewaySettings(data_dir=tmp, **FAST)  # type: ignore[arg-type]
-        self.db = Database(self.settings.db_path)
+        self.settings = GatewaySettings(data_dir=tmp, database_url=engines.database_url(), **FAST)  # type: ignore[arg-type]
+        self.db = self.settings.open_database()
         self.db.migrate()
         self.upper = upper
         with self.db.write() as conn:
@@ -223,7 +223,11 @@ def test_password_is_kept_in_a_0600_file_not_the_database(rig: Rig, tmp_path: Pa
     rig.configure(password="only-in-the-file")
     path = tmp_path / "viid-secrets.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert b"only-in-the-file" not in rig.settings.db_path.read_bytes()
+    if rig.db.engine == "sqlite":
+        assert b"only-in-the-file" not in rig.settings.db_path.read_bytes()
+    else:
+        rows = rig.db.conn().execute("SELECT * FROM viid_links").fetchall()
+        assert rows and "only-in-the-file" not in repr([tuple(r) for r in rows])
 
 
 def test_server_refuses_bad_digest_replay_and_missing_user_identify(upper: ViidServer) -> None:

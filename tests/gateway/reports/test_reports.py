@@ -17,22 +17,6 @@ from anju_gateway.store.alerts import NewAlert, insert_alerts
 from tests.support.servers import GatewayServer
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 on 22 Nov in Shanghai
-LIFECYCLE = {
-    "owner": "TEXT",
-    "acknowledged_at": "TEXT",
-    "dispatched_at": "TEXT",
-    "closed_at": "TEXT",
-    "resolution": "TEXT",
-}
-
-
-def ensure_lifecycle_columns(gw: GatewayServer) -> None:
-    """The lifecycle migration adds these; add any that a tree without it lacks."""
-    with gw.db.write() as conn:
-        have = {r[1] for r in conn.execute("PRAGMA table_info(alerts)")}
-        for name, sql_type in LIFECYCLE.items():
-            if name not in have:
-                conn.execute(f"ALTER TABLE alerts ADD COLUMN {name} {sql_type}")
 
 
 def add_alert(
@@ -73,7 +57,6 @@ def gw(tmp_path: Path) -> Iterator[GatewayServer]:
     server = GatewayServer(tmp_path / "gw", clock=ManualClock(NOW)).start()
     server.add_compound("c1", "p1", name="幸福里")
     server.add_compound("c2", "p2", name="和平苑")
-    ensure_lifecycle_columns(server)
     m = timedelta(minutes=1)
     day = datetime(2026, 11, 20, tzinfo=UTC)
     add_alert(server, "A1", day + timedelta(hours=1), state="resolved", owner="off1",

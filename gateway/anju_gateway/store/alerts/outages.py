@@ -6,11 +6,11 @@ online stamps the open alert's ``details.cleared_at`` (已恢复)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from anju_gateway.store.alerts.records import NewAlert
+from anju_gateway.store.db import Conn
 
 # The outage kinds merged per device; the edge raises the first two, the gateway the third.
 OUTAGE_KINDS = ("device_offline", "never_seen", "edge_offline")
@@ -20,7 +20,7 @@ _OPEN = "state IN ('new', 'acknowledged', 'dispatched')"
 
 
 def open_outage(
-    conn: sqlite3.Connection, *, compound_id: str, source_kind: str, source_id: str, kind: str
+    conn: Conn, *, compound_id: str, source_kind: str, source_id: str, kind: str
 ) -> str | None:
     """The open alert of this device and outage kind, if any (the newest, should there be two
     from before merging existed)."""
@@ -32,9 +32,7 @@ def open_outage(
     return str(row[0]) if row else None
 
 
-def add_occurrence(
-    conn: sqlite3.Connection, *, alert_id: str, occurrence: NewAlert, received_at: str
-) -> int:
+def add_occurrence(conn: Conn, *, alert_id: str, occurrence: NewAlert, received_at: str) -> int:
     """Record ``occurrence`` on the open ``alert_id``: counted, its time kept as the latest, the
     alert no longer recovered. Returns the alert's count of occurrences. In a write."""
     conn.execute(
@@ -55,7 +53,7 @@ def add_occurrence(
     return int(count[0])
 
 
-def merged_into(conn: sqlite3.Connection, *, alert_id: str) -> str:
+def merged_into(conn: Conn, *, alert_id: str) -> str:
     """The alert an id stands for: itself, or the open alert it became an occurrence of."""
     row = conn.execute(
         "SELECT alert_id FROM alert_occurrences WHERE id = ?", (alert_id,)
@@ -75,7 +73,7 @@ class Outage:
 
 
 def unrecovered(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     compound_id: str,
     sources: Collection[tuple[str, str]],
@@ -86,10 +84,15 @@ def unrecovered(
     if not sources:
         return []
     rows = conn.execute(
-        "SELECT id, source_kind, source_id, handler, state FROM alerts "
+        "SELECT id, source_kind, source_id, handler, state, details_json FROM alerts "
         f"WHERE compound_id = ? AND kind IN ({','.join('?' * len(DEVICE_OUTAGES))}) "
-        f"AND {_OPEN} AND json_extract(details_json, '$.cleared_at') IS NULL "
-        "AND COALESCE(last_ts, ts) < ? ORDER BY id",
+        f"AND {_OPEN} AND COALESCE(last_ts, ts) < ? ORDER BY id",
         (compound_id, *DEVICE_OUTAGES, before),
     ).fetchall()
-    return [Outage(*r) for r in rows if (r[1], r[2]) in sources]
+    # Cleared outages (details_json's cleared_at) are skipped here, not in SQL: the JSON
+    # functions are one of the few places SQLite and PostgreSQL spell differently.
+    return [
+        Outage(*r[:5])
+        for r in rows
+        if (r[1], r[2]) in sources and json.loads(r[5] or "{}").get("cleared_at") is None
+    ]

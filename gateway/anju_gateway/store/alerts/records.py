@@ -8,7 +8,6 @@ One field list with variants: :class:`~anju_contracts.feed.AlertSummary` (the li
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from pydantic import Field
 
 from anju_contracts.feed import AlertSummary
+from anju_gateway.store.db import Conn, Row
 
 
 class AlertRecord(AlertSummary):
@@ -57,7 +57,7 @@ _BASE = frozenset([*_BASE_COLUMNS.replace(" ", "").split(","), "handler", "occur
 _CHUNK = 500  # ids per IN (...) list, well below every engine's parameter limit
 
 
-def _stored(row: sqlite3.Row) -> StoredAlert:
+def _stored(row: Row) -> StoredAlert:
     return StoredAlert(
         id=row["id"],
         compound_id=row["compound_id"],
@@ -91,7 +91,7 @@ def _chunks(ids: Sequence[str]) -> Iterator[tuple[list[str], str]]:
         yield chunk, _marks(len(chunk))
 
 
-def known_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+def known_ids(conn: Conn, ids: Sequence[str]) -> set[str]:
     """Which ids the gateway has: alerts, and outages merged into an open alert as occurrences."""
     existing: set[str] = set()
     for chunk, marks in _chunks(ids):
@@ -104,7 +104,7 @@ def known_ids(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
 
 
 def insert_alerts(
-    conn: sqlite3.Connection, alerts: Sequence[NewAlert], *, received_at: str
+    conn: Conn, alerts: Sequence[NewAlert], *, received_at: str
 ) -> tuple[list[str], list[str]]:
     """Store the alerts not seen before; returns (stored ids, duplicate ids). Call in a write."""
     ids = [a.id for a in alerts]
@@ -124,9 +124,7 @@ def insert_alerts(
     return list(fresh), [i for i in ids if i not in fresh]
 
 
-def held_by_other_compounds(
-    conn: sqlite3.Connection, *, alert_ids: Sequence[str], compound_id: str
-) -> set[str]:
+def held_by_other_compounds(conn: Conn, *, alert_ids: Sequence[str], compound_id: str) -> set[str]:
     """Which of these ids are already alerts of another compound."""
     taken: set[str] = set()
     for chunk, marks in _chunks(alert_ids):
@@ -174,7 +172,7 @@ class AlertQuery:
     limit: int = 100
 
 
-def query_alerts(conn: sqlite3.Connection, q: AlertQuery) -> list[StoredAlert]:
+def query_alerts(conn: Conn, q: AlertQuery) -> list[StoredAlert]:
     where: list[str] = []
     params: list[Any] = []
     if q.compound_ids is not None:
@@ -206,12 +204,12 @@ def query_alerts(conn: sqlite3.Connection, q: AlertQuery) -> list[StoredAlert]:
     return [_stored(r) for r in conn.execute(sql, params)]
 
 
-def get_alert(conn: sqlite3.Connection, *, alert_id: str) -> StoredAlert | None:
+def get_alert(conn: Conn, *, alert_id: str) -> StoredAlert | None:
     row = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
     return _stored(row) if row else None
 
 
-def get_snapshot(conn: sqlite3.Connection, *, alert_id: str) -> bytes | None:
+def get_snapshot(conn: Conn, *, alert_id: str) -> bytes | None:
     row = conn.execute(
         "SELECT jpeg FROM alert_snapshots WHERE alert_id = ?", (alert_id,)
     ).fetchone()

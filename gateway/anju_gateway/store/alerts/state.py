@@ -4,7 +4,6 @@ clearing of a silent box's alert. The only updates of ``alerts`` there are."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -14,6 +13,7 @@ from anju_gateway.store.alerts.schema import (
     LIFECYCLE_COLUMNS,
     PROPERTY_COLUMNS,
 )
+from anju_gateway.store.db import Conn
 
 # The police clocks (ack, close) and the property's (property_ack, property_close).
 Clock = Literal["ack", "close", "property_ack", "property_close"]
@@ -35,7 +35,7 @@ class LifecycleState:
     property_closed_at: str | None = None
 
 
-def lifecycle_state(conn: sqlite3.Connection, *, alert_id: str) -> LifecycleState | None:
+def lifecycle_state(conn: Conn, *, alert_id: str) -> LifecycleState | None:
     row = conn.execute(
         "SELECT compound_id, state, received_at, acknowledged_at, handler, property_owner, "
         "property_acknowledged_at, property_closed_at FROM alerts WHERE id = ?",
@@ -44,9 +44,7 @@ def lifecycle_state(conn: sqlite3.Connection, *, alert_id: str) -> LifecycleStat
     return LifecycleState(*row) if row else None
 
 
-def set_columns(
-    conn: sqlite3.Connection, *, alert_id: str, values: Mapping[str, str | None]
-) -> None:
+def set_columns(conn: Conn, *, alert_id: str, values: Mapping[str, str | None]) -> None:
     """Set lifecycle columns (state, owner, timestamps, resolution) of one alert."""
     unknown = set(values) - _SETTABLE
     if unknown:
@@ -69,7 +67,7 @@ class Received:
     edge_id: str | None
 
 
-def received(conn: sqlite3.Connection, *, alert_ids: Iterable[str]) -> list[Received]:
+def received(conn: Conn, *, alert_ids: Iterable[str]) -> list[Received]:
     """The given alerts (those that exist), in the given order."""
     out: list[Received] = []
     for alert_id in alert_ids:
@@ -95,7 +93,7 @@ class Admission:
     property_close_due_at: str | None
 
 
-def set_admissions(conn: sqlite3.Connection, *, admissions: Sequence[Admission]) -> None:
+def set_admissions(conn: Conn, *, admissions: Sequence[Admission]) -> None:
     conn.executemany(
         "UPDATE alerts SET handler = ?, ack_due_at = ?, close_due_at = ?, "
         "property_ack_due_at = ?, property_close_due_at = ? WHERE id = ?",
@@ -135,7 +133,7 @@ _OVERDUE: dict[Clock, str] = {
 }
 
 
-def flag_breaches(conn: sqlite3.Connection, *, clock: Clock, now: str) -> list[Breach]:
+def flag_breaches(conn: Conn, *, clock: Clock, now: str) -> list[Breach]:
     """Mark every alert whose clock ran out and is not flagged yet; returns them. In a write."""
     rows = conn.execute(
         f"SELECT id, compound_id, severity, state FROM alerts WHERE {_OVERDUE[clock]}", (now,)
@@ -145,7 +143,7 @@ def flag_breaches(conn: sqlite3.Connection, *, clock: Clock, now: str) -> list[B
     return [Breach(r[0], r[1], r[2], clock, r[3]) for r in rows]
 
 
-def mark_cleared(conn: sqlite3.Connection, *, alert_id: str, at: str) -> None:
+def mark_cleared(conn: Conn, *, alert_id: str, at: str) -> None:
     """Stamp ``details.cleared_at`` (a silent box beats again). Call in a write transaction."""
     row = conn.execute("SELECT details_json FROM alerts WHERE id = ?", (alert_id,)).fetchone()
     if row is None:
