@@ -89,26 +89,19 @@ class PostgresCluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
 
-    def sql(self, statement: str, database: str = "postgres") -> None:
-        import psycopg
-
-        with psycopg.connect(self.url(database), autocommit=True) as conn:
-            conn.execute(statement.encode())
-
     def new_database(self, migrated: bool = True) -> str:
         """The URL of a new empty database (``migrated``: a copy of the migrated template)."""
+        from anju_gateway.store.postgres import PostgresDatabase, create_database
+
         with self._lock:
             name = f"anju_{next(self._names)}"
             if migrated and self.template is None:
                 self.template = "anju_template"
-                self.sql(f"CREATE DATABASE {self.template}")
-                from anju_gateway.store.postgres import PostgresDatabase
-
+                create_database(self.url(), self.template)
                 db = PostgresDatabase(self.url(self.template))
                 db.migrate()
                 db.close()
-            source = f" TEMPLATE {self.template}" if migrated else ""
-            self.sql(f"CREATE DATABASE {name}{source}")
+            create_database(self.url(), name, template=self.template if migrated else None)
         return self.url(name)
 
     def stop_server(self) -> None:

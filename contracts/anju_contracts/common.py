@@ -28,6 +28,11 @@ def format_ts(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def parse_ts(value: str) -> datetime:
+    """A stored :func:`format_ts` string back as an aware datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 UtcTime = Annotated[
     datetime,
     AfterValidator(_require_utc),

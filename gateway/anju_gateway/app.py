@@ -15,9 +15,9 @@ from fastapi.exceptions import RequestValidationError
 from psycopg_pool import PoolTimeout
 from starlette.responses import JSONResponse, Response
 
-from anju_common.limiter import SlidingWindowLimiter
 from anju_common.ratelog import RateLimitedLog
 from anju_common.worker import Worker
+from anju_gateway.access.throttle import LoginThrottle
 from anju_gateway.alerts.sla import check_sla
 from anju_gateway.api.errors import publish_error_shape
 from anju_gateway.api.limits import BodySizeLimit
@@ -54,7 +54,7 @@ from anju_gateway.precinct.link import PrecinctLink
 from anju_gateway.precinct.viid_link import ViidLink
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store.db import Database
-from anju_gateway.store.feed_bus import PostgresEventHub, wait_listening
+from anju_gateway.store.feed_bus import PostgresEventHub, start_listening
 from anju_gateway.store.postgres import PostgresDatabase
 from anju_gateway.web.headers import SecurityHeaders
 
@@ -111,7 +111,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for hub in (app.state.hub, app.state.sync_hub):  # replicas' events reach us from now
-            await asyncio.to_thread(wait_listening, hub)
+            await asyncio.to_thread(start_listening, hub)
         app.state.precinct_link.start()
         app.state.viid_link.start()
         app.state.sla_sweeper.start()
@@ -144,11 +144,10 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.state.leases = {x.job: x for x in leases}
     app.state.precinct_link = PrecinctLink(db, settings, clock, lease=leases[0])
     app.state.viid_link = ViidLink(db, settings, clock, lease=leases[1])
-    app.state.login_throttle = SlidingWindowLimiter(
-        settings.login_max_failures, settings.login_window_seconds
-    )
-    app.state.login_address_throttle = SlidingWindowLimiter(
-        settings.login_max_failures_per_address, settings.login_window_seconds
+    app.state.login_throttle = LoginThrottle(
+        max_per_user=settings.login_max_failures,
+        max_per_address=settings.login_max_failures_per_address,
+        window_s=settings.login_window_seconds,
     )
     app.state.supervisor = periodic(
         "edge-supervisor",

@@ -9,9 +9,10 @@ Every way an alert enters the gateway (edge ingest, a silent box, a box's data l
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from anju_contracts import format_ts
+from anju_contracts.common import parse_ts
 from anju_gateway.alerts.routing import (
     Handler,
     Policy,
@@ -35,13 +36,9 @@ HANDLER_NAMES = {
 SOURCE_NAMES = {"gate": "门禁", "camera": "摄像机", "edge": "边缘盒"}
 
 
-def _ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def admission(alert: Received, handler: Handler, settings: GatewaySettings) -> Admission:
     """The deadlines of the clocks ``handler`` runs; all start at the gateway's receipt."""
-    start = _ts(alert.received_at)
+    start = parse_ts(alert.received_at)
 
     def due(delta: timedelta) -> str:
         return format_ts(start + delta)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from anju_contracts import AlertAction, AlertActionKind, AlertUpdated, format_ts
+from anju_contracts.common import parse_ts
 from anju_gateway.alerts.feed import publish
 from anju_gateway.alerts.routing import Handler, property_clocks
 from anju_gateway.events import EventHub
@@ -73,13 +74,9 @@ def decide_gate(current: LifecycleState, kind: AlertActionKind, *, actor: str, a
     return GateStep(NOTE, note)
 
 
-def _ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def counted_time(at_gate: datetime, received_at: str, now: datetime) -> datetime:
     """The gate's time, no earlier than the alert's receipt, no later than now (the action's)."""
-    return min(max(at_gate, _ts(received_at)), now)
+    return min(max(at_gate, parse_ts(received_at)), now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from anju_contracts import AlertUpdated, format_ts
+from anju_contracts.common import parse_ts
 from anju_gateway.alerts.feed import publish
 from anju_gateway.alerts.machine import (
     Action,
@@ -53,14 +54,10 @@ class Outcome:
     changed: bool
 
 
-def _ts(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def _observe(step: Step, received_at: str, now: datetime) -> None:
     if step.timer is not None:
         timer = TIME_TO_ACK if step.timer == "ack" else TIME_TO_CLOSE
-        timer.observe(max(0.0, (now - _ts(received_at)).total_seconds()))
+        timer.observe(max(0.0, (now - parse_ts(received_at)).total_seconds()))
 
 
 def transition(

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from anju_contracts import AlertKind, Strict
 from anju_contracts.gbcode import GbCode
-from anju_gateway.precinct.viid_secrets import ViidSecrets
+from anju_gateway.precinct.viid_secrets import secrets_for
 from anju_gateway.store import Database
 from anju_gateway.store import viid as store
 
@@ -82,7 +82,7 @@ def set_link(
     db: Database, data_dir: Path, precinct_id: str, req: ViidLinkRequest, *, actor: str, now: str
 ) -> ViidLinkView:
     """Store the link (a new session starts); ValueError when no password is known."""
-    secrets = ViidSecrets(data_dir)
+    secrets = secrets_for(db, data_dir)
     if req.password is None and secrets.get(precinct_id) is None:
         raise ValueError("第一次设置需要填写密码 / a password is needed the first time")
     if req.password is not None:
@@ -93,14 +93,14 @@ def set_link(
             username=req.username, kinds=[k.value for k in req.kinds],
             keepalive_s=req.keepalive_s, enabled=req.enabled, actor=actor, now=now,
         )  # fmt: skip
-    return link_view(row, data_dir)
+    return link_view(db, row, data_dir)
 
 
-def link_view(row: store.ViidLinkRow, data_dir: Path) -> ViidLinkView:
+def link_view(db: Database, row: store.ViidLinkRow, data_dir: Path) -> ViidLinkView:
     fields = set(ViidLinkView.model_fields) - {"password_set"}
     return ViidLinkView(
         **row.model_dump(include=fields),
-        password_set=ViidSecrets(data_dir).get(row.precinct_id) is not None,
+        password_set=secrets_for(db, data_dir).get(row.precinct_id) is not None,
     )
 
 
@@ -115,7 +115,7 @@ def status_view(db: Database, data_dir: Path, precinct_id: str) -> ViidStatusVie
         return None
     dead = store.list_objects(conn, precinct_id=precinct_id, status=store.DEAD, limit=50)
     return ViidStatusView(
-        **link_view(row, data_dir).model_dump(),
+        **link_view(db, row, data_dir).model_dump(),
         state=row.state,
         registered_at=row.registered_at,
         last_keepalive_at=row.last_keepalive_at,

@@ -34,7 +34,7 @@ from anju_gateway.precinct.gbcodes import push_apes
 from anju_gateway.precinct.viid_client import ViidClient, ViidError, object_errors
 from anju_gateway.precinct.viid_dispositions import notification
 from anju_gateway.precinct.viid_objects import BuiltObject, build, wanted
-from anju_gateway.precinct.viid_secrets import ViidSecrets
+from anju_gateway.precinct.viid_secrets import secrets_for
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store import Database
 from anju_gateway.store import viid as store
@@ -66,7 +66,7 @@ class ViidLink:
         self.lease = lease  # None: this is the only replica (tests driving a round directly)
         self.settings = settings
         self.clock = clock
-        self.secrets = ViidSecrets(settings.data_dir)
+        self.secrets = secrets_for(db, settings.data_dir)
         self._sessions: dict[str, _Session] = {}
         self._busy = threading.Lock()  # a round and the closing UnRegisters never overlap
         self._worker = Worker(

@@ -1,4 +1,6 @@
-"""Passwords of the precincts' GA/T 1400 upper systems: a secrets file, never the database.
+"""Passwords of the precincts' GA/T 1400 upper systems: on SQLite a secrets file, never the
+database; on PostgreSQL (several replicas) a table of their own (:mod:`anju_gateway.store.
+viid_secrets`), since a file would be one replica's alone.
 
 ``<data_dir>/viid-secrets.json`` (mode 0600, owner the gateway's user) maps precinct id to
 password. It is written whole to a temporary file created 0600 and renamed over the old one,
@@ -12,6 +14,9 @@ import json
 import os
 import threading
 from pathlib import Path
+
+from anju_gateway.store import viid_secrets
+from anju_gateway.store.db import Database
 
 FILE_NAME = "viid-secrets.json"
 _lock = threading.Lock()
@@ -45,3 +50,24 @@ class ViidSecrets:
                 os.fsync(f.fileno())
             os.chmod(tmp, 0o600)
             os.replace(tmp, self.path)
+
+
+class DbViidSecrets:
+    """The same two calls, on PostgreSQL: the passwords in their own table, which every
+    replica reaches (a file would be one replica's alone)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, precinct_id: str) -> str | None:
+        return viid_secrets.get(self.db.conn(), precinct_id)
+
+    def put(self, precinct_id: str, password: str) -> None:
+        with self.db.write() as conn:
+            viid_secrets.put(conn, precinct_id, password)
+
+
+def secrets_for(db: Database, data_dir: Path) -> ViidSecrets | DbViidSecrets:
+    """Where this gateway keeps the passwords: the 0600 file on SQLite, the table on
+    PostgreSQL (several replicas)."""
+    return ViidSecrets(data_dir) if db.engine == "sqlite" else DbViidSecrets(db)

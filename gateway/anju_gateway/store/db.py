@@ -77,12 +77,14 @@ def migration_sets() -> list[Migrations]:
         gbcodes,
         heartbeats,
         leases,
+        logins,
         names,
         passages,
         routing,
         users,
         viid,
         viid_dispositions,
+        viid_secrets,
         watchlists,
         webhooks,
     )
@@ -104,6 +106,8 @@ def migration_sets() -> list[Migrations]:
         viid_dispositions.migrations,
         passages.migrations,
         leases.migrations,
+        logins.migrations,
+        viid_secrets.migrations,
     ]
 
 

@@ -38,8 +38,15 @@ class PostgresEventHub(EventHub):
         self.channel = channel
         self.listening = threading.Event()  # set while the listener's LISTEN is in place
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._listen, name=f"listen-{channel}", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Listen from now on (the app's start; an app never served never listens)."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._listen, name=f"listen-{self.channel}", daemon=True
+            )
+            self._thread.start()
 
     def publish(self, event: Event) -> None:
         text = json.dumps(
@@ -93,9 +100,11 @@ class PostgresEventHub(EventHub):
         super().publish(event)
 
 
-def wait_listening(hub: EventHub, timeout_s: float = 10.0) -> bool:
-    """True once a PostgreSQL hub's listener is in place (at once for the in-process hub)."""
+def start_listening(hub: EventHub, timeout_s: float = 10.0) -> bool:
+    """Start a PostgreSQL hub's listener; True once it is in place (at once for the
+    in-process hub)."""
     if not isinstance(hub, PostgresEventHub):
         return True
+    hub.start()
     deadline = time.monotonic() + timeout_s
     return hub.listening.wait(max(0.0, deadline - time.monotonic()))

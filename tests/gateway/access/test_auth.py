@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import httpx
 
+from tests.support.servers import GatewayServer
+
 
 def test_password_is_stored_hashed(gateway) -> None:  # type: ignore[no-untyped-def]
     gateway.add_user("o1", "officer", precinct_id="p1")
@@ -31,6 +33,28 @@ def test_login_throttled_after_failures_then_logout(gateway) -> None:  # type: i
     assert client.get("/api/v1/auth/me").json()["username"] == "o2"
     assert client.post("/api/v1/auth/logout").status_code == 204
     assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_sessions_and_throttle_hold_across_replicas(gateway) -> None:  # type: ignore[no-untyped-def]
+    """Two replicas on one store: a session opened at one works at the other, and failures at
+    one throttle the guesser at the other."""
+    other = GatewayServer(gateway.settings.data_dir).start()  # the same store
+    try:
+        gateway.add_user("o1", "officer", precinct_id="p1")
+        client = gateway.login("o1")
+        at_other = httpx.get(f"{other.url}/api/v1/auth/me", headers=client.headers)
+        assert at_other.status_code == 200 and at_other.json()["username"] == "o1"
+        for _ in range(5):
+            r = httpx.post(f"{gateway.url}/api/v1/auth/login",
+                           json={"username": "o1", "password": "guess"})  # fmt: skip
+            assert r.status_code == 401
+        r = httpx.post(f"{other.url}/api/v1/auth/login",
+                       json={"username": "o1", "password": "test-password-1"})  # fmt: skip
+        assert r.status_code == 429
+        assert client.post(f"{other.url}/api/v1/auth/logout").status_code == 204
+        assert httpx.get(f"{gateway.url}/api/v1/auth/me", headers=client.headers).status_code == 401
+    finally:
+        other.stop()
 
 
 def test_unknown_fields_refused(gateway) -> None:  # type: ignore[no-untyped-def]

@@ -220,14 +220,20 @@ def test_wrong_password_clear_state_and_no_retry_storm(rig: Rig, upper: ViidServ
 
 
 def test_password_is_kept_in_a_0600_file_not_the_database(rig: Rig, tmp_path: Path) -> None:
+    """SQLite: a 0600 file beside the database, never in it. PostgreSQL (several replicas): a
+    table of its own that every replica reaches, never the link's row, never a local file."""
     rig.configure(password="only-in-the-file")
     path = tmp_path / "viid-secrets.json"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     if rig.db.engine == "sqlite":
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert b"only-in-the-file" not in rig.settings.db_path.read_bytes()
     else:
+        assert not path.exists()
         rows = rig.db.conn().execute("SELECT * FROM viid_links").fetchall()
         assert rows and "only-in-the-file" not in repr([tuple(r) for r in rows])
+        elsewhere = GatewaySettings(data_dir=tmp_path / "other", database_url=rig.db.url)
+        other = ViidLink(rig.db, elsewhere, SystemClock())
+        assert other.secrets.get("p1") == "only-in-the-file"
 
 
 def test_server_refuses_bad_digest_replay_and_missing_user_identify(upper: ViidServer) -> None:
@@ -300,7 +306,12 @@ def test_an_odd_device_code_falls_back_to_the_system_id(rig: Rig, upper: ViidSer
 
 def test_a_link_without_a_password_says_so(rig: Rig, upper: ViidServer) -> None:
     rig.configure()
-    (rig.settings.data_dir / "viid-secrets.json").write_text("{}")  # e.g. restored without it
+    # e.g. restored without it
+    if rig.db.engine == "sqlite":
+        (rig.settings.data_dir / "viid-secrets.json").write_text("{}")
+    else:
+        with rig.db.write() as conn:
+            conn.execute("DELETE FROM viid_secrets")
     rig.rounds(3)
     s = rig.state()
     assert s.state == "no_password" and "anju gateway viid set" in s.last_error

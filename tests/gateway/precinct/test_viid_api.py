@@ -15,6 +15,8 @@ from ulid import ULID
 from anju.cli import app
 from anju_contracts import format_ts, utcnow
 from anju_gateway.edges.enrolment import enrol
+from anju_gateway.precinct.viid_secrets import secrets_for
+from anju_gateway.settings import GatewaySettings
 from tests.gateway.precinct.test_viid import CAM, SYSTEM, jpeg
 from tests.support.servers import GatewayServer, wait_until
 from tests.support.viid_server import ViidServer
@@ -81,7 +83,8 @@ def test_cli_sets_and_shows_the_link(tmp_path: Path, upper: ViidServer) -> None:
     done = runner.invoke(app, args, env={"ANJU_PASSWORD": "pw-from-env"})
     assert done.exit_code == 0, done.output
     assert "intrusion,watchlist" in done.output and "pw-from-env" not in done.output
-    assert "pw-from-env" in (tmp_path / "gw" / "viid-secrets.json").read_text()
+    settings = GatewaySettings(data_dir=tmp_path / "gw")  # the test's store (env on PostgreSQL)
+    assert secrets_for(settings.open_database(), settings.data_dir).get("p1") == "pw-from-env"
     wrong = runner.invoke(app, [*args[:-4], "--kinds", "nonsense", "--data-dir", data],
                           env={"ANJU_PASSWORD": "x"})  # fmt: skip
     assert wrong.exit_code == 2 and "--kinds" in wrong.output

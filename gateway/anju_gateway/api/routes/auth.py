@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
-from anju_common.limiter import SlidingWindowLimiter
 from anju_contracts import format_ts
 from anju_gateway.access.security import burn_password_check, new_token, token_hash, verify_password
+from anju_gateway.access.throttle import LoginThrottle
 from anju_gateway.api.deps import (
     SESSION_COOKIE,
     ClockDep,
@@ -45,15 +44,12 @@ def login(
     clock: ClockDep,
     settings: SettingsDep,
 ) -> LoginResponse:
-    throttle: SlidingWindowLimiter = request.app.state.login_throttle
-    # One address trying many usernames (spraying) is paused as well, whatever the names.
-    per_address: SlidingWindowLimiter = request.app.state.login_address_throttle
+    # Failures are counted per user name and address, and per address alone (one address
+    # spraying many names), in the database: every replica throttles the same guesser.
+    throttle: LoginThrottle = request.app.state.login_throttle
     address = request.client.host if request.client else "?"
-    moment = time.monotonic()
-    wait = max(
-        throttle.retry_after((body.username, address), moment),
-        per_address.retry_after(address, moment),
-    )
+    now = clock.now()
+    wait = throttle.retry_after(db, body.username, address, now)
     if wait > 0:
         LOGINS.labels(outcome="throttled").inc()
         raise HTTPException(
@@ -66,18 +62,16 @@ def login(
     if found is None:
         burn_password_check(body.password)
     if found is None or not verify_password(found[1], body.password):
-        throttle.record((body.username, address), moment)
-        per_address.record(address, moment)
+        throttle.failed(db, body.username, address, now)
         LOGINS.labels(outcome="failed").inc()
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail="用户名或密码错误 / wrong username or password"
         )
     user = found[0]
-    throttle.clear((body.username, address))
     token = new_token()
-    now = clock.now()
     expires = now + timedelta(hours=settings.session_hours)
     with db.write() as conn:
+        throttle.succeeded(conn, body.username, address)
         create_session(
             conn,
             token_hash=token_hash(token),

@@ -25,7 +25,7 @@ from anju_gateway.precinct.viid_config import (
 )
 from anju_gateway.precinct.viid_digest import DigestVerifier
 from anju_gateway.precinct.viid_dispositions import apply as apply_dispositions
-from anju_gateway.precinct.viid_secrets import ViidSecrets
+from anju_gateway.precinct.viid_secrets import secrets_for
 from anju_gateway.store import viid as store
 from anju_gateway.store.compounds import precinct_exists
 from anju_gateway.store.users import Role, User
@@ -59,7 +59,7 @@ def get_viid(precinct_id: str, request: Request, user: Admin, db: DbDep) -> Viid
     row = store.get_link(db.conn(), precinct_id=precinct_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="this precinct has no 视图库 link")
-    return link_view(row, request.app.state.settings.data_dir)
+    return link_view(db, row, request.app.state.settings.data_dir)
 
 
 @router.get("/{precinct_id}/viid/status", response_model=ViidStatusView)
@@ -80,7 +80,7 @@ def _signed_in(request: Request, db: DbDep, url: str) -> str | Response:
     """The precinct whose link's account signed the request in by Digest, or the answer that
     refuses it (401 with a fresh challenge, 400 without ``User-Identify``)."""
     links = {x.username: x for x in store.list_links(db.conn()) if x.enabled}
-    secrets = ViidSecrets(request.app.state.settings.data_dir)
+    secrets = secrets_for(db, request.app.state.settings.data_dir)
 
     def password_of(user: str) -> str | None:
         link = links.get(user)
