@@ -24,7 +24,11 @@ class RateLimitedLog:
     def warning(self, key: str, msg: str, *args: object) -> bool:
         return self.log(logging.WARNING, key, msg, *args)
 
-    def log(self, level: int, key: str, msg: str, *args: object) -> bool:
+    def exception(self, key: str, msg: str, *args: object) -> bool:
+        """An error with the traceback of the exception being handled."""
+        return self.log(logging.ERROR, key, msg, *args, exc_info=True)
+
+    def log(self, level: int, key: str, msg: str, *args: object, exc_info: bool = False) -> bool:
         now = time.monotonic()
         with self._lock:
             last = self._last.get(key)
@@ -36,7 +40,7 @@ class RateLimitedLog:
         if suppressed:
             msg = msg + " (%d similar suppressed)"
             args = (*args, suppressed)
-        self._logger.log(level, msg, *args)
+        self._logger.log(level, msg, *args, exc_info=exc_info)
         return True
 
 

@@ -17,7 +17,10 @@ import random
 import threading
 from collections.abc import Callable
 
+from anju_common.ratelog import RateLimitedLog
+
 logger = logging.getLogger(__name__)
+_ratelog = RateLimitedLog(logger)
 
 
 class Backoff:
@@ -98,8 +101,12 @@ class Worker:
         while not self._stop.is_set():
             try:
                 delay = self._round()
-            except Exception:
-                logger.exception("%s: round failed", self.name)
+            except Exception as exc:
+                # A failing round repeats (a database away for a minute fails every round):
+                # the traceback once a minute per worker and kind of error, not every round.
+                _ratelog.exception(
+                    f"{self.name}:{type(exc).__name__}", "%s: round failed", self.name
+                )
                 delay = self._error_delay() if self._error_delay else self.idle_s
             if self._stop.is_set():
                 return

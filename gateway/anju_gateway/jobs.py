@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from ulid import ULID
 
+from anju_common.ratelog import RateLimitedLog
 from anju_contracts.common import format_ts
 from anju_gateway.clock import Clock
 from anju_gateway.metrics import JOB_LEASE
@@ -19,6 +20,7 @@ from anju_gateway.store import leases
 from anju_gateway.store.db import Database
 
 logger = logging.getLogger(__name__)
+_ratelog = RateLimitedLog(logger)
 
 T = TypeVar("T")
 
@@ -46,14 +48,21 @@ class JobLease:
         if now_m < self._renew_at:
             return self._held
         now = self.clock.now()
-        with self.db.write() as conn:
-            held = leases.take(
-                conn,
-                job=self.job,
-                holder=REPLICA_ID,
-                now=format_ts(now),
-                until=format_ts(now + timedelta(seconds=self.ttl_s)),
-            )
+        try:
+            with self.db.write() as conn:
+                held = leases.take(
+                    conn,
+                    job=self.job,
+                    holder=REPLICA_ID,
+                    now=format_ts(now),
+                    until=format_ts(now + timedelta(seconds=self.ttl_s)),
+                )
+        except Exception as exc:  # the database is away: whoever can renew runs the job
+            _ratelog.warning(f"lease:{self.job}", "job %s: lease not renewed (%s)", self.job, exc)
+            self._held = False
+            self._renew_at = now_m + 1.0
+            JOB_LEASE.labels(job=self.job).set(0)
+            return False
         if held != self._held:
             logger.info("job %s: %s", self.job, "taken here" if held else "runs elsewhere")
         JOB_LEASE.labels(job=self.job).set(1 if held else 0)

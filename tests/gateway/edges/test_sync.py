@@ -10,6 +10,7 @@ import pytest
 
 from anju_contracts import EdgeSync, utcnow
 from anju_gateway.edges.enrolment import enrol
+from tests.support.servers import GatewayServer
 
 
 @pytest.fixture
@@ -175,3 +176,35 @@ def test_property_clocks_follow_the_gateway_settings(tmp_path) -> None:  # type:
         assert (routing.property_ack_minutes, routing.property_close_hours) == (3, 0.5)
     finally:
         gw.stop()
+
+
+def test_a_change_at_one_replica_wakes_a_sync_held_at_another(  # type: ignore[no-untyped-def]
+    gateway, device, admin, store_engine
+) -> None:
+    """Two replicas on one store: the box's long-poll is held by the other replica, which
+    re-reads the store only every 30 s here, so only the change's notification can wake it."""
+    if store_engine == "sqlite":
+        pytest.skip("replicas share PostgreSQL; a SQLite store has one gateway process")
+    other = GatewayServer(gateway.settings.data_dir, sync_recheck_s=30).start()
+    try:
+        etag = device.get("/api/v1/edge/sync").headers["etag"]
+        result: dict[str, httpx.Response] = {}
+
+        def poll() -> None:
+            result["r"] = httpx.get(
+                f"{other.url}/api/v1/edge/sync", params={"wait": 25},
+                headers={**device.headers, "If-None-Match": etag}, timeout=30,
+            )  # fmt: skip
+
+        thread = threading.Thread(target=poll)
+        thread.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        admin.post("/api/v1/watchlist", json={"value": "粤B54321D", "reason": "r"})
+        thread.join(28)
+        assert result["r"].status_code == 200
+        assert time.monotonic() - started < 10  # woken, not timed out after 25 s
+        synced = EdgeSync.model_validate_json(result["r"].content)
+        assert [e.value for e in synced.watchlist] == ["粤B54321D"]
+    finally:
+        other.stop()
