@@ -4,7 +4,9 @@ across replicas, and a database at the previous schema upgraded in place."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import io
 import json
 import threading
 import time
@@ -32,6 +34,17 @@ from tests.support.processes import EdgeProcess, GatewayProcess
 from tests.support.servers import PASSWORD, edge_config, wait_until
 
 pytestmark = pytest.mark.slow
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+JPEG = _jpeg()
 
 
 class Precinct:
@@ -144,12 +157,17 @@ class Feed:
         self.client.close()
 
 
-def post(url: str, token: str, alert_id: str, seq: int) -> httpx.Response:
-    body = {"v": 1, "alerts": [{
+def post(
+    url: str, token: str, alert_id: str, seq: int, jpeg: bytes | None = None
+) -> httpx.Response:
+    alert: dict[str, Any] = {
         "id": alert_id, "compound_id": "c1", "source_kind": "gate", "source_id": "g1",
         "kind": "door_forced", "severity": "critical", "ts": format_ts(utcnow()),
         "details": {"seq": seq},
-    }]}  # fmt: skip
+    }  # fmt: skip
+    if jpeg is not None:
+        alert["snapshot_jpeg_b64"] = base64.b64encode(jpeg).decode()
+    body = {"v": 1, "alerts": [alert]}
     return httpx.post(
         f"{url}/api/v1/edge/alerts", json=body, headers={"Authorization": f"Bearer {token}"},
         timeout=10,
@@ -175,6 +193,11 @@ def test_alert_stored_by_one_replica_reaches_an_officer_on_the_other_within_1s(
         again = post(b.url, token, alert_id, 10)
         assert again.json()["receipts"][0]["status"] == "duplicate"
         assert len(precinct.alerts()) == 10
+        # A snapshot stored through A is served by B (it is in the database, no replica's file).
+        pictured = str(ULID())
+        assert post(a.url, token, pictured, 11, jpeg=JPEG).status_code == 200
+        served = feed.client.get(f"/api/v1/alerts/{pictured}/snapshot.jpg")
+        assert served.status_code == 200 and served.content == JPEG
     finally:
         feed.close()
 
