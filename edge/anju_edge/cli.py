@@ -161,10 +161,20 @@ def enrol(
     Example: anju edge enrol --gateway https://gw.example --code ABCD-EFGH-JKLM
     --config /etc/anju/edge.yaml
     """
+    from pydantic import ValidationError
+
+    from anju_contracts import EnrolRequest
     from anju_edge.delivery.enrol import EnrolFailed
     from anju_edge.delivery.enrol import enrol as do_enrol
     from anju_edge.delivery.tls import TlsConfigError, tls_context
 
+    try:  # a mistyped code is refused here, by the same rule the gateway applies
+        EnrolRequest.model_validate({"code": code, "hostname": "check"}, strict=False)
+    except ValidationError as exc:
+        problem = next((e["msg"] for e in exc.errors() if e["loc"][:1] == ("code",)), None)
+        if problem is not None:
+            typer.echo(f"--code: {problem} (the code looks like ABCD-EFGH-JKLM)", err=True)
+            raise typer.Exit(2) from None
     verify = None
     urls = list(gateway or [])
     if config is not None:

@@ -235,3 +235,14 @@ def test_enrol_cli_takes_the_replicas(tmp_path: Path, gateway) -> None:  # type:
     )
     assert failed.returncode == 1
     assert dead[0] in failed.stderr and dead[1] in failed.stderr
+
+
+def test_enrol_cli_refuses_a_mistyped_code_before_any_request(tmp_path: Path) -> None:
+    dead = dead_url()
+    for code in ("bad", "A" * 65):
+        out = run_cli(
+            "enrol", "--gateway", dead, "--code", code, "--token-file", str(tmp_path / "t")
+        )
+        assert out.returncode == 2, out.stderr
+        assert out.stderr.startswith("--code: ") and "ABCD-EFGH-JKLM" in out.stderr
+        assert "Traceback" not in out.stderr and dead not in out.stderr
