@@ -85,6 +85,8 @@ class PostgresEventHub(EventHub):
                             self._deliver(note.payload)
             except psycopg.Error as exc:
                 self.listening.clear()
+                if self._stop.is_set():
+                    break  # stopping: the server went away with us
                 _ratelog.warning(f"listen:{self.channel}", "feed listener reconnecting: %s", exc)
                 self._stop.wait(delay)
                 delay = min(delay * 2, 5.0)
