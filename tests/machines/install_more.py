@@ -177,7 +177,7 @@ def upgrade(ctl: Controller, inv: dict[str, Any], api: GatewayApi) -> None:
     before = {a["id"] for a in api.alerts()}
     token = steps.token_digest(ctl)
     old_version = installed_version(ctl, EDGE)
-    ctl.sh(GATEWAY, "sudo systemctl stop anju-gateway")
+    ctl.sh(GATEWAY, "sudo systemctl stop 'anju-gateway@*'")
     steps.publish_gate_event(ctl, edge_host_vars(inv), "garage-gate", 1)
     wait_for("the alert to wait in the edge's outbox", lambda: outbox_depth(ctl) >= 1, 60)
     with tempfile.TemporaryDirectory(dir=ctl.run_dir) as work:
