@@ -386,6 +386,8 @@ def test_nginx_accepts_the_tls_site(applied: Applied, tmp_path: Path) -> None:
         ({"anju_gateway_database": "mysql"}, "it takes local"),
         # local PostgreSQL without the role's password (a Vault variable in the inventory).
         ({"anju_gateway_db_password": ""}, "anju_gateway_db_password is not set"),
+        # The single port of earlier versions: named, not silently ignored.
+        ({"anju_gateway_port": 8080}, "anju_gateway_port is gone"),
     ],
 )
 def test_gateway_database_settings_are_checked_first(

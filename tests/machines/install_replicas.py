@@ -6,6 +6,7 @@ restore of docs/install.md ("Backup and restore") run as written."""
 from __future__ import annotations
 
 import logging
+import re
 
 from tests.machines.install_ctl import GATEWAY, Controller, GatewayApi, expect, wait_for
 from tests.machines.install_steps import GATEWAY_REPLICAS
@@ -64,6 +65,14 @@ def one_replica_down(ctl: Controller, api: GatewayApi) -> None:
             expect(api.healthz() == {"status": "ok"}, "/healthz with one replica stopped")
         api.login()
         expect(len(api.alerts()) == before, "the alerts changed with one replica stopped")
+        # nginx did try the stopped one and went on to the other (passive health check).
+        errors = ctl.sh(GATEWAY, "sudo cat /var/log/nginx/error.log")
+        expect(
+            re.search(
+                r"Connection refused\) while connecting to upstream.*127\.0\.0\.1:8001", errors
+            ),
+            f"nginx never tried the stopped replica:\n{errors[-2000:]}",
+        )
     finally:
         ctl.sh(GATEWAY, f"sudo systemctl start {GATEWAY_REPLICAS[0]}")
     wait_for(
