@@ -21,6 +21,7 @@ ANSIBLE_DIR = REPO / "deploy" / "ansible"
 ANSIBLE_BIN = REPO / ".venv-ansible" / "bin"
 # Existing system accounts stand in for the roles' own users: user creation needs the real host.
 EDGE_USER, EDGE_GROUP = "daemon", "daemon"
+DB_PASSWORD = "db-p@ss/w:rd'x%"
 RECAP = re.compile(
     r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
 )
@@ -149,6 +150,10 @@ def inventory(
                             "anju_gateway_tls_certificate": f"{root}/etc/ssl/anju/gateway.crt",
                             "anju_gateway_tls_certificate_key": f"{root}/etc/ssl/anju/gateway.key",
                             "anju_gateway_settings": {"sla_close_hours": 12},
+                            # Three replicas on Debian's PostgreSQL (its tasks need the real
+                            # host: install-check runs them); the password needs URL quoting.
+                            "anju_gateway_replicas": 3,
+                            "anju_gateway_db_password": DB_PASSWORD,
                         }
                     }
                 },

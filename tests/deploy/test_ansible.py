@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -24,6 +25,7 @@ from anju_gateway.settings import unknown_environment
 from anju_gateway.store.edges import edge_for_token
 from tests.deploy.conftest import (
     ANSIBLE_DIR,
+    DB_PASSWORD,
     EDGE_GROUP,
     EDGE_USER,
     REPO,
@@ -69,6 +71,7 @@ def test_first_run_installs_and_second_run_changes_nothing(applied: Applied) -> 
     for run in (applied.first, applied.second):
         assert "pass-cam3" not in run.stdout + run.stderr
         assert "pass-cam4" not in run.stdout + run.stderr
+        assert "p@ss" not in run.stdout + run.stderr  # the database password (no_log)
     second = recap(applied.second.stdout)
     assert applied.second.returncode == 0, applied.second.stdout[-3000:]
     assert {h: v["changed"] for h, v in second.items()} == {"edge-c1": 0, "gw": 0}
@@ -101,8 +104,28 @@ def test_files_owners_and_modes(applied: Applied) -> None:
     )
     assert unknown_environment(written) == []
     assert "ANJU_GATEWAY_COOKIE_SECURE=true" in env  # behind the nginx TLS proxy
+    # Debian's PostgreSQL on the box, the role `anju` with the inventory's password, URL-quoted.
+    url = written["ANJU_GATEWAY_DATABASE_URL"]
+    assert url == "postgresql://anju:db-p%40ss%2Fw%3Ard%27x%25@127.0.0.1:5432/anju"
+    parsed = urlsplit(url)
+    assert unquote(parsed.password or "") == DB_PASSWORD and parsed.username == "anju"
+    assert "ANJU_GATEWAY_PORT" not in written  # each replica's port is its instance name
     site = (r / "etc/nginx/sites-enabled/anju-gateway.conf").read_text("utf-8")
-    assert "server_name gw.test.example;" in site and "proxy_pass http://127.0.0.1:8080;" in site
+    assert "server_name gw.test.example;" in site and "proxy_pass http://anju_gateway;" in site
+    upstream = site[site.index("upstream anju_gateway {") : site.index("}")]
+    assert [line.split()[1] for line in upstream.splitlines() if "server " in line] == [
+        "127.0.0.1:8001",
+        "127.0.0.1:8002",
+        "127.0.0.1:8003",
+    ]
+    assert "max_fails=2 fail_timeout=10s;" in upstream
+    assert "proxy_next_upstream error timeout http_502 http_503 http_504;" in site
+    assert "non_idempotent" not in site.replace("`non_idempotent`", "")
+    # The single unit of earlier versions is gone; the replicas' template unit replaces it.
+    assert not (r / "etc/systemd/system/anju-gateway.service").exists()
+    admin = r / "usr/local/sbin/anju-gateway-admin"
+    assert owner(admin)[2] == "0o755"
+    assert admin.read_text("utf-8").startswith(f"#!{REPO}/.venv/bin/python\n")
 
     # The pulled cameras' secrets: one file each, readable by the edge's user only.
     assert owner(r / "etc/anju/cameras") == ("root", EDGE_GROUP, "0o750")
@@ -170,12 +193,19 @@ def test_enrolled_once_and_the_token_is_kept(applied: Applied) -> None:
     assert recap(applied.second.stdout)["edge-c1"]["failed"] == 0
 
 
-def test_systemd_units_verify_without_warnings(applied: Applied) -> None:
+def test_systemd_units_verify_without_warnings(applied: Applied, tmp_path: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.fail("systemd-analyze is missing: run 'make ansible-venv' as root")
-    for name in ("anju-edge.service", "anju-gateway.service"):
-        unit = applied.root / "etc/systemd/system" / name
+    units = applied.root / "etc/systemd/system"
+    # The replicas' template, as systemd reads an instance of it (%i = 8001).
+    instance = tmp_path / "anju-gateway@8001.service"
+    instance.write_text((units / "anju-gateway@.service").read_text("utf-8"), "utf-8")
+    template = instance.read_text("utf-8")
+    assert "ExecStart=" in template and "--port %i" in template
+    assert "ExecStartPre=" in template and "anju gateway migrate" in template
+    for unit in (units / "anju-edge.service", instance):
+        name = unit.name
         text = unit.read_text("utf-8")
         for hardening in (
             "NoNewPrivileges=true",
@@ -346,3 +376,58 @@ def test_nginx_accepts_the_tls_site(applied: Applied, tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "syntax is ok" in run.stderr and "test is successful" in run.stderr
     assert "[warn]" not in run.stderr and "[emerg]" not in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        # Several replicas share one database: SQLite is for a single one.
+        ({"anju_gateway_database": "sqlite", "anju_gateway_replicas": 2}, "sqlite (one"),
+        ({"anju_gateway_database": "mysql"}, "it takes local"),
+        # local PostgreSQL without the role's password (a Vault variable in the inventory).
+        ({"anju_gateway_db_password": ""}, "anju_gateway_db_password is not set"),
+        # The single port of earlier versions: named, not silently ignored.
+        ({"anju_gateway_port": 8080}, "anju_gateway_port is gone"),
+    ],
+)
+def test_gateway_database_settings_are_checked_first(
+    applied: Applied, extra: dict[str, object], message: str
+) -> None:
+    env = applied.root / "etc/anju/gateway.env"
+    before = env.read_bytes()
+    run = playbook("-i", str(applied.inventory), "gateway.yml", "-e", json.dumps(extra))
+    assert run.returncode != 0
+    assert message in run.stdout, run.stdout[-3000:]
+    assert recap(run.stdout)["gw"]["failed"] == 1
+    assert env.read_bytes() == before
+
+
+def test_an_existing_server_or_sqlite_and_the_old_single_unit(
+    applied: Applied, tmp_path: Path
+) -> None:
+    """anju_gateway_database_url: the URL as given, no PostgreSQL set up; sqlite: no URL; the
+    single unit of earlier versions is removed; fewer replicas shrink nginx's upstream."""
+    units = applied.root / "etc/systemd/system"
+    env = applied.root / "etc/anju/gateway.env"
+    site = applied.root / "etc/nginx/sites-enabled/anju-gateway.conf"
+    try:
+        (units / "anju-gateway.service").write_text("[Service]\nExecStart=/bin/true\n", "utf-8")
+        url = "postgresql://anju:s3cret@db.example:5432/anju"
+        extra = {"anju_gateway_database_url": url, "anju_gateway_replicas": 2}
+        run = playbook("-i", str(applied.inventory), "gateway.yml", "-e", json.dumps(extra))
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert f"ANJU_GATEWAY_DATABASE_URL={url}\n" in env.read_text("utf-8")
+        assert "s3cret" not in run.stdout + run.stderr
+        assert not (units / "anju-gateway.service").exists()
+        assert "Remove the single unit of earlier versions" in run.stdout
+        assert site.read_text("utf-8").count("server 127.0.0.1:80") == 2
+
+        extra = {"anju_gateway_database": "sqlite", "anju_gateway_replicas": 1}
+        run = playbook("-i", str(applied.inventory), "gateway.yml", "-e", json.dumps(extra))
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert "ANJU_GATEWAY_DATABASE_URL" not in env.read_text("utf-8")
+        assert site.read_text("utf-8").count("server 127.0.0.1:80") == 1
+    finally:
+        # Back to the module's inventory for the tests after this one.
+        run = playbook("-i", str(applied.inventory), "gateway.yml")
+        assert run.returncode == 0, run.stdout[-3000:]

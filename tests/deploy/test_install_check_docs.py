@@ -22,6 +22,12 @@ from tests.machines.install_ctl import (
     example_inventory,
 )
 from tests.machines.install_proxy import EgressProxy, parse_head
+from tests.machines.install_replicas import (
+    DOCS_BACKUP,
+    DOCS_RESTORE,
+    DOCS_START_REPLICAS,
+    DOCS_STOP_REPLICAS,
+)
 from tests.machines.install_steps import DOCS_ADD_COMPOUND, DOCS_CREATE_USER, DOCS_GATE_EVENT
 
 DOCS = (REPO / "docs" / "install.md").read_text("utf-8")
@@ -34,6 +40,10 @@ DOCS = (REPO / "docs" / "install.md").read_text("utf-8")
         DOCS_ADD_COMPOUND,
         DOCS_CREATE_USER,
         DOCS_GATE_EVENT,
+        DOCS_BACKUP,
+        DOCS_STOP_REPLICAS,
+        DOCS_RESTORE,
+        DOCS_START_REPLICAS,
         f"{PLAYBOOK} -i inventory.yml gateway.yml",
         f"{PLAYBOOK} -i inventory.yml edge.yml --limit edge-lushan-01",
         f"{PLAYBOOK} -i inventory.yml site.yml",

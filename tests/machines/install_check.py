@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tests.machines import install_boxes as boxes
+from tests.machines import install_replicas
 from tests.machines import install_steps as steps
 from tests.machines.install_ctl import (
     EDGE,
@@ -202,6 +203,8 @@ def main() -> int:
             steps.https_path(ctl, EDGE_IP)
             steps.acl_refuses_foreign_topic(EDGE_IP, inv_edge)
             steps.detection_runs(ctl, EDGE_IP, inv_edge)
+        with t.step("PostgreSQL, two replicas, one stopped; backup and restore"):
+            install_replicas.run_all(ctl, api)
         if not args.only_basic:
             from tests.machines import install_more
 

@@ -270,6 +270,10 @@ class GatewayApi:
         body = {"username": self.username, "password": self.password}
         self.token = self._curl("POST", "/api/v1/auth/login", body)["token"]
 
+    def healthz(self) -> Any:
+        """GET /healthz through nginx: {"status": "ok"} while a replica reaches the database."""
+        return self._curl("GET", "/healthz")
+
     def alerts(self) -> list[dict[str, Any]]:
         if not self.token:
             self.login()

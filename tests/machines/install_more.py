@@ -177,7 +177,7 @@ def upgrade(ctl: Controller, inv: dict[str, Any], api: GatewayApi) -> None:
     before = {a["id"] for a in api.alerts()}
     token = steps.token_digest(ctl)
     old_version = installed_version(ctl, EDGE)
-    ctl.sh(GATEWAY, "sudo systemctl stop anju-gateway")
+    ctl.sh(GATEWAY, "sudo systemctl stop 'anju-gateway@*'")
     steps.publish_gate_event(ctl, edge_host_vars(inv), "garage-gate", 1)
     wait_for("the alert to wait in the edge's outbox", lambda: outbox_depth(ctl) >= 1, 60)
     with tempfile.TemporaryDirectory(dir=ctl.run_dir) as work:
@@ -196,7 +196,17 @@ def upgrade(ctl: Controller, inv: dict[str, Any], api: GatewayApi) -> None:
         log.info(
             "edge upgraded %s -> %s, the outbox still holds the alert", old_version, new_version
         )
-        ctl.playbook("gateway.yml", label="gateway-upgrade")
+        # A replica beyond anju_gateway_replicas (left by an earlier, larger number): the run
+        # stops and disables it.
+        ctl.sh(GATEWAY, "sudo systemctl enable --now anju-gateway@8003")
+        out = ctl.playbook("gateway.yml", label="gateway-upgrade")
+        expect(
+            "Stop and disable the replicas beyond anju_gateway_replicas" in out,
+            "the extra replica was not looked at",
+        )
+        extra = ctl.ssh(GATEWAY, "systemctl is-enabled anju-gateway@8003; systemctl is-active "
+                        "anju-gateway@8003").stdout.split()  # fmt: skip
+        expect(extra == ["disabled", "inactive"], f"anju-gateway@8003 is left {extra}")
     expect(installed_version(ctl, GATEWAY) == new_version, "the gateway was not upgraded")
     steps.units_active(ctl)
     alert = steps.wait_for_alert(api, "garage-gate", "door_forced", timeout=180)

@@ -30,12 +30,12 @@ log = logging.getLogger(__name__)
 
 OFFICER_PASSWORD = "install-check-officer-1"
 DOCS_ADD_COMPOUND = (
-    "ssh pi@gw-xunyang.local sudo -u anju-gw /opt/anju/venv/bin/anju gateway add-compound "
-    "lushan-01 \\\n  --precinct xunyang --name 庐山小区 --data-dir /var/lib/anju/gateway"
+    "ssh pi@gw-xunyang.local sudo anju-gateway-admin add-compound lushan-01 "
+    "--precinct xunyang --name 庐山小区"
 )
 DOCS_CREATE_USER = (
-    "ssh pi@gw-xunyang.local sudo -u anju-gw /opt/anju/venv/bin/anju gateway create-user "
-    "zhang.wei \\\n  --role officer --precinct xunyang --data-dir /var/lib/anju/gateway"
+    "ssh pi@gw-xunyang.local sudo anju-gateway-admin create-user zhang.wei "
+    "--role officer --precinct xunyang"
 )
 DOCS_GATE_EVENT = (
     "mosquitto_pub -h 127.0.0.1 -u north-gate -P '<north-gate password>' -q 1 \\\n"
@@ -44,8 +44,10 @@ DOCS_GATE_EVENT = (
     '\\"type\\": \\"door_forced\\", \\"direction\\": \\"in\\"}"'
 )
 EDGE_UNITS = ("mosquitto", "anju-edge")
-GATEWAY_UNITS = ("nginx", "anju-gateway")
-ANJU_UNITS = {GATEWAY: "anju-gateway", EDGE: "anju-edge"}
+# The example inventory's two replicas on Debian 12's PostgreSQL (15).
+GATEWAY_REPLICAS = ("anju-gateway@8001", "anju-gateway@8002")
+GATEWAY_UNITS = ("nginx", "postgresql@15-main", *GATEWAY_REPLICAS)
+ANJU_UNITS = {GATEWAY: "anju-gateway@8001", EDGE: "anju-edge"}
 MAX_EXPOSURE = 3.0
 EXPOSURE = re.compile(r"Overall exposure level for (\S+): ([\d.]+) (\w+)")
 
@@ -78,7 +80,7 @@ def units_active(ctl: Controller) -> None:
         )
     # Still the same process a few seconds later: not crash-looping under Restart=on-failure.
     time.sleep(5)
-    for host, unit in ANJU_UNITS.items():
+    for host, unit in [*((GATEWAY, u) for u in GATEWAY_REPLICAS), (EDGE, ANJU_UNITS[EDGE])]:
         restarts = ctl.sh(host, f"systemctl show -p NRestarts --value {unit}").strip()
         expect(
             restarts == "0",
@@ -127,8 +129,7 @@ def first_edge_run(output: str) -> None:
 def enrolled_edges(ctl: Controller) -> list[str]:
     out = ctl.sh(
         GATEWAY,
-        "sudo -u anju-gw /opt/anju/venv/bin/anju gateway list-edges --compound lushan-01 "
-        "--data-dir /var/lib/anju/gateway",
+        "sudo anju-gateway-admin list-edges --compound lushan-01",
     )
     # id, compound, host and enrolment time; "last seen" moves with every heartbeat.
     return [line.split("  last seen")[0] for line in out.splitlines() if line.strip()]
@@ -163,8 +164,15 @@ def https_path(ctl: Controller, edge_ip: str) -> None:
         f"no POST /api/v1/edge/alerts from {edge_ip} in nginx's access log:\n{log_lines[-2000:]}",
     )
     listening = ctl.sh(GATEWAY, "sudo ss -Hltn")
-    expect("127.0.0.1:8080" in listening, f"uvicorn is not on loopback only:\n{listening}")
-    expect(":443" in listening, f"nginx is not listening on 443:\n{listening}")
+    addresses = {line.split()[3] for line in listening.splitlines() if len(line.split()) > 3}
+    for port in ("8001", "8002"):
+        expect(f"127.0.0.1:{port}" in addresses, f"no replica on 127.0.0.1:{port}:\n{listening}")
+    expect(
+        not {a for a in addresses if a.rsplit(":", 1)[1] in ("8001", "8002", "5432")}
+        - {"127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:5432", "[::1]:5432"},
+        f"the replicas or PostgreSQL listen beyond loopback:\n{listening}",
+    )
+    expect(any(a.endswith(":443") for a in addresses), f"nginx is not on 443:\n{listening}")
 
 
 def _client(user: str, password: str) -> mqtt.Client:

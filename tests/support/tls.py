@@ -3,7 +3,6 @@ installer renders it (deploy/ansible/roles/anju_gateway/templates/nginx-site.con
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -57,18 +56,24 @@ def issue(ca: Pair, folder: Path, name: str, cn: str, client: bool = False) -> P
     return pair
 
 
-def rendered_site(server: Pair, upstream_port: int, port: int, client_ca: Path | None) -> str:
-    """The installer's nginx site for the gateway, on test ports (the port-80 redirect off)."""
-    text = SITE_TEMPLATE.read_text("utf-8")
-    values = {
-        "ansible_managed": "rendered by tests/support/tls.py",
-        "anju_gateway_server_name": "localhost",
-        "anju_gateway_tls_certificate": str(server.cert),
-        "anju_gateway_tls_certificate_key": str(server.key),
-        "anju_gateway_port": str(upstream_port),
-    }
-    text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: values[m.group(1)], text)
-    assert "{{" not in text and "{%" not in text, "the template grew logic: render it with jinja"
+def rendered_site(
+    server: Pair, upstream_port: int | list[int], port: int, client_ca: Path | None
+) -> str:
+    """The installer's nginx site for the gateway, on test ports (the port-80 redirect off),
+    rendered with Jinja as Ansible renders it (trim_blocks), in front of one or more replicas."""
+    import jinja2
+
+    ports = upstream_port if isinstance(upstream_port, list) else [upstream_port]
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, trim_blocks=True)
+    text = env.from_string(SITE_TEMPLATE.read_text("utf-8")).render(
+        ansible_managed="rendered by tests/support/tls.py",
+        anju_gateway_server_name="localhost",
+        anju_gateway_tls_certificate=str(server.cert),
+        anju_gateway_tls_certificate_key=str(server.key),
+        anju_gateway_ports=[str(p) for p in ports],
+        anju_gateway_nginx_max_fails=2,
+        anju_gateway_nginx_fail_timeout="10s",
+    )
     text = text.replace("listen 80;", f"listen 127.0.0.1:{free_port()};")
     text = text.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port} ssl http2;")
     if client_ca is not None:  # mTLS, as docs/delivery.md shows it
