@@ -94,7 +94,7 @@ class HttpLoadReport:
     def percentile(self, values: Sequence[float], q: float) -> float:
         return _pct(values, q)
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, float | int | dict[str, int]]:
         return {
             "offered": self.offered,
             "accepted": self.accepted,
@@ -108,6 +108,7 @@ class HttpLoadReport:
             "feed_missing": self.feed_missing,
             "feed_p50_ms": round(_pct(self.feed_ms, 50), 2),
             "feed_p99_ms": round(_pct(self.feed_ms, 99), 2),
+            "refusals": dict(self.refusals),
         }
 
     def summary(self) -> str:
@@ -280,10 +281,11 @@ class _Run:
         try:
             if spec.feeds:
                 pipe, child = multiprocessing.get_context("spawn").Pipe()
-                feeds = multiprocessing.get_context("spawn").Process(
+                process = multiprocessing.get_context("spawn").Process(
                     target=_feeds_process, args=(spec, child), daemon=True
                 )
-                feeds.start()
+                process.start()
+                feeds = process
                 what, value = await loop.run_in_executor(None, pipe.recv)
                 if what == "error":
                     raise httpx.HTTPError(f"live feeds: {value}")
