@@ -63,11 +63,21 @@ class EventHub:
     def publish(self, event: Event) -> None:
         with self._lock:
             subs = list(self._subs)
+        # One wake-up per event loop, not one per subscriber: a server has one loop and may have
+        # hundreds of open feeds.
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Queue[Event]]] = {}
         for loop, queue in subs:
+            by_loop.setdefault(loop, []).append(queue)
+        for loop, queues in by_loop.items():
             try:
-                loop.call_soon_threadsafe(self._offer, queue, event)
-            except RuntimeError:  # loop closed: the subscriber is gone
-                self.unsubscribe(queue)
+                loop.call_soon_threadsafe(self._offer_all, queues, event)
+            except RuntimeError:  # loop closed: its subscribers are gone
+                for queue in queues:
+                    self.unsubscribe(queue)
+
+    def _offer_all(self, queues: list[asyncio.Queue[Event]], event: Event) -> None:
+        for queue in queues:
+            self._offer(queue, event)
 
     @staticmethod
     def _offer_closed(queue: asyncio.Queue[Event]) -> None:

@@ -171,11 +171,44 @@ def load(
     demo_dir: Annotated[
         Path, typer.Option(help="Where a running demo keeps its state file.")
     ] = DEFAULT_DEMO_DIR,
+    gateway: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="HTTP mode: a gateway replica's URL (repeat for several replicas); the "
+            "simulated edges post alerts to it instead of MQTT traffic to a broker."
+        ),
+    ] = None,
+    tokens: Annotated[
+        Path | None,
+        typer.Option(help="HTTP mode: JSON lines of {compound_id, token}, one enrolled edge each."),
+    ] = None,
+    alert_rate: Annotated[
+        float, typer.Option(help="HTTP mode: alerts per second offered, all edges together.")
+    ] = 10.0,
+    feeds: Annotated[
+        int, typer.Option(help="HTTP mode: officers' live feeds to open, over the gateways.")
+    ] = 0,
+    officer: Annotated[
+        str | None,
+        typer.Option(help="HTTP mode: the user the feeds log in as (password: ANJU_PASSWORD)."),
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, max=100, help="HTTP mode: alerts per POST.")] = 1,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="HTTP mode: print the report as one JSON object.")
+    ] = False,
 ) -> None:
-    """Generate load (compounds x cameras x gates) and report what was sent.
+    """Generate load and report it: MQTT traffic (compounds x cameras x gates) to a broker, or
+    with --gateway, simulated edges posting alerts to gateway replicas over HTTP while officers'
+    live feeds watch (accept latency, feed fan-out delay; exit 1 if any alert was refused).
 
     Example: anju sim load --compounds 10 --cameras 4 --gates 2 --rate 2 --duration 30 --broker mqtt://127.0.0.1:1883
+    HTTP example: anju sim load --gateway http://127.0.0.1:8080 --tokens edges.jsonl --alert-rate 40
     """
+    if gateway:
+        _http_load(
+            gateway, tokens, alert_rate, duration, feeds, officer, cameras, seed, batch, json_out
+        )
+        return
     from anju_sim.load import LoadSpec, run_load
 
     host, port, _, _ = _broker_target(broker, demo_dir)
@@ -195,3 +228,66 @@ def load(
         typer.echo(f"cannot reach the broker mqtt://{host}:{port}: {exc}", err=True)
         raise typer.Exit(3) from None
     typer.echo(report.summary())
+
+
+def _http_load(
+    gateways: list[str],
+    tokens: Path | None,
+    alert_rate: float,
+    duration: float,
+    feeds: int,
+    officer: str | None,
+    cameras: int,
+    seed: int,
+    batch: int,
+    json_out: bool,
+) -> None:
+    import json
+    import os
+
+    from anju_sim.httpload import HttpLoadSpec, read_tokens, run_http_load
+
+    if tokens is None:
+        typer.echo("--gateway needs --tokens FILE (JSON lines of {compound_id, token})", err=True)
+        raise typer.Exit(2)
+    password = os.environ.get("ANJU_PASSWORD")
+    if feeds and (officer is None or not password):
+        typer.echo("--feeds needs --officer USER and the password in ANJU_PASSWORD", err=True)
+        raise typer.Exit(2)
+    if alert_rate <= 0 or duration <= 0:
+        typer.echo("--alert-rate and --duration must be positive", err=True)
+        raise typer.Exit(2)
+    try:
+        edges = read_tokens(tokens)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"--tokens {tokens}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not edges:
+        typer.echo(f"--tokens {tokens}: no edges in it", err=True)
+        raise typer.Exit(2)
+    spec = HttpLoadSpec(
+        gateways=gateways,
+        tokens=edges,
+        alert_rate=alert_rate,
+        duration=duration,
+        feeds=feeds,
+        officer=officer,
+        password=password,
+        cameras=max(1, cameras),
+        seed=seed,
+        batch=batch,
+    )
+    try:
+        report = run_http_load(spec)
+    except httpx_errors() as exc:
+        typer.echo(f"cannot reach the gateway or log in: {exc}", err=True)
+        raise typer.Exit(3) from None
+    typer.echo(json.dumps(report.as_dict()) if json_out else report.summary())
+    if report.refused or (feeds and report.feeds_open < feeds):
+        raise typer.Exit(1)
+
+
+def httpx_errors() -> tuple[type[Exception], ...]:
+    import httpx
+
+    return (httpx.HTTPError,)

@@ -65,16 +65,19 @@ class EdgeProcess(_Process):
 class GatewayProcess(_Process):
     """``anju gateway serve`` as a real process (a replica), so tests can kill -9 it."""
 
-    def __init__(self, workdir: Path, port: int, database_url: str, **settings: object) -> None:
+    def __init__(
+        self, workdir: Path, port: int, database_url: str | None, **settings: object
+    ) -> None:
+        """``database_url`` None: SQLite in ``workdir`` (the gateway's default)."""
         super().__init__()
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
         self.port = port
         self.log_path = workdir / "gateway.log"
         self.env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "ANJU_GATEWAY_DATABASE_URL"},
             "PYTHONUNBUFFERED": "1",
-            "ANJU_GATEWAY_DATABASE_URL": database_url,
+            **({"ANJU_GATEWAY_DATABASE_URL": database_url} if database_url else {}),
             **{f"ANJU_GATEWAY_{k.upper()}": str(v) for k, v in settings.items()},
         }
 

@@ -25,7 +25,7 @@ from anju_gateway.alerts.sla import ack_minutes
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store.alerts import Admission, Received, received, set_admissions
 from anju_gateway.store.db import Conn
-from anju_gateway.store.events import AlertEvent, add_event
+from anju_gateway.store.events import AlertEvent, add_events
 from anju_gateway.store.routing import policy_of_compound
 
 HANDLER_NAMES = {
@@ -79,6 +79,7 @@ def admit(conn: Conn, ids: Iterable[str], settings: GatewaySettings) -> None:
     """Route, schedule and open the audit of freshly stored alerts. In their write."""
     policies: dict[str, Policy | None] = {}
     admissions: list[Admission] = []
+    events: list[tuple[str, AlertEvent]] = []
     for alert in received(conn, alert_ids=ids):
         if alert.compound_id not in policies:
             stored = policy_of_compound(conn, compound_id=alert.compound_id)
@@ -86,5 +87,6 @@ def admit(conn: Conn, ids: Iterable[str], settings: GatewaySettings) -> None:
         policy = policies[alert.compound_id]
         handler = handler_for(policy, alert.kind, alert.severity) if policy else Handler.police
         admissions.append(admission(alert, handler, settings))
-        add_event(conn, alert_id=alert.id, event=received_event(alert, handler))
+        events.append((alert.id, received_event(alert, handler)))
+    add_events(conn, events)
     set_admissions(conn, admissions=admissions)

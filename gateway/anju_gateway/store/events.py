@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlite_utils import Database as SUDatabase
 from sqlite_utils.migrations import Migrations
 
@@ -47,6 +49,16 @@ def add_event(conn: Conn, *, alert_id: str, event: AlertEvent) -> None:
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (alert_id, event.at, event.actor, event.action, event.from_state, event.to_state,
          event.note),
+    )  # fmt: skip
+
+
+def add_events(conn: Conn, events: Iterable[tuple[str, AlertEvent]]) -> None:
+    """``add_event`` for several (alert id, event) at once: one batch, not a round trip each."""
+    conn.executemany(
+        "INSERT INTO alert_events (alert_id, at, actor, action, from_state, to_state, note) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(alert_id, e.at, e.actor, e.action, e.from_state, e.to_state, e.note)
+         for alert_id, e in events],
     )  # fmt: skip
 
 

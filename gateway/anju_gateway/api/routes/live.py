@@ -6,6 +6,8 @@ session re-check) is :func:`anju_common.sse.event_stream`.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 
@@ -19,8 +21,22 @@ router = APIRouter(prefix="/api/v1", tags=["live"])
 KEEPALIVE_S = 15.0  # read at each request, so a test can shorten it
 
 
+# The last events rendered, by identity: every open feed gets the same Event object, and each
+# would otherwise serialise it again (hundreds of feeds: hundreds of json.dumps per alert).
+# Holding the event keeps its id from being reused while it is cached.
+_RENDERED: OrderedDict[int, tuple[Event, str]] = OrderedDict()
+_RENDERED_MAX = 256
+
+
 def sse(event: Event) -> str:
-    return sse_message(event.type, {"compound_id": event.compound_id, **event.data})
+    cached = _RENDERED.get(id(event))
+    if cached is not None and cached[0] is event:
+        return cached[1]
+    message = sse_message(event.type, {"compound_id": event.compound_id, **event.data})
+    _RENDERED[id(event)] = (event, message)
+    if len(_RENDERED) > _RENDERED_MAX:
+        _RENDERED.popitem(last=False)
+    return message
 
 
 @router.get("/live", response_class=StreamingResponse)
