@@ -139,8 +139,12 @@ DEMO_ARGS = $(if $(filter-out 0 no false,$(ONCE)),--once) $(if $(PORT),--port $(
 demo: system-deps $(RUNTIME_STAMP)
 	$(VENV)/bin/anju demo $(strip $(DEMO_ARGS))
 
+# Two workers (pytest-xdist), a test file each at a time: most tests wait on brokers, browsers
+# and processes rather than compute, so two at once on two cores take about two thirds of the
+# time. TEST_WORKERS=0 runs them one by one.
+TEST_WORKERS ?= 2
 test: test-deps setup browser gstreamer ansible-venv
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The screenshots in docs/img/ are the browser tests' own (Debian's chromium, at 1024x768,
 # 1366x768 and 1440x900): this runs them and copies every one named <screen>-<W>x<H>.png

@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import random
 import re
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -332,5 +333,21 @@ class _Run:
 
 
 def run_http_load(spec: HttpLoadSpec) -> HttpLoadReport:
-    """Offer the load, wait for every answer and the last fan-out, and report."""
-    return asyncio.run(_Run(spec).run())
+    """Offer the load, wait for every answer and the last fan-out, and report.
+
+    On an event loop of its own, in a thread of its own: a caller whose thread already runs a
+    loop (a test process driving a browser, a notebook) can call it too."""
+    box: list[HttpLoadReport | BaseException] = []
+
+    def main() -> None:
+        try:
+            box.append(asyncio.run(_Run(spec).run()))
+        except BaseException as exc:  # handed back to the caller below
+            box.append(exc)
+
+    thread = threading.Thread(target=main, name="sim-http-load")
+    thread.start()
+    thread.join()
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]

@@ -103,7 +103,7 @@ def test_property_and_police_alerts_at_the_gate(site: GateSite, browser, size) -
     page.wait_for_selector(f"{held} .notes li:has-text('门已关好')")
     wait_until(
         lambda: page.locator(f"{held} .pending").count() == 0,
-        timeout=15,
+        timeout=30,
         message="the 待上传 marks gone after delivery",
     )
     closed = gateway_alert(site, admin, aid)
