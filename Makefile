@@ -23,6 +23,7 @@ HAVE_fonts-noto-cjk = [ -d /usr/share/fonts/opentype/noto ]
 HAVE_fonts-wqy-microhei = [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]
 HAVE_systemd = command -v systemd-analyze
 HAVE_nginx = [ -x /usr/sbin/nginx ]
+HAVE_postgresql = ls /usr/lib/postgresql/*/bin/initdb
 # GStreamer's RTSP server for the simulated RTSP cameras (anju_sim/rtsp_server.py runs with the
 # system python3, whose PyGObject comes from Debian); x264enc is in plugins-ugly.
 HAVE_python3-gi = /usr/bin/python3 -c 'import gi'
