@@ -142,10 +142,12 @@ demo: system-deps $(RUNTIME_STAMP)
 
 # Two workers (pytest-xdist), a test file each at a time: most tests wait on brokers, browsers
 # and processes rather than compute, so two at once on two cores take about two thirds of the
-# time. TEST_WORKERS=0 runs them one by one.
+# time. TEST_WORKERS=0 runs them one by one. Two at once also means a loaded machine: a test
+# that failed only by waiting too long (a wait that timed out) is run once more, and fails if
+# it times out again; any other failure fails at once.
 TEST_WORKERS ?= 2
 test: test-deps setup browser gstreamer ansible-venv
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --reruns 1 --only-rerun 'timed out|Timeout'
 
 # The screenshots in docs/img/ are the browser tests' own (Debian's chromium, at 1024x768,
 # 1366x768 and 1440x900): this runs them and copies every one named <screen>-<W>x<H>.png

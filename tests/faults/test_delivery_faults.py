@@ -106,7 +106,7 @@ def test_uplink_cut_and_restored(tmp_path, broker, gateway, publisher: GatePubli
         wait_for_all(gateway.db, 20, timeout=30)
         proxy.cut()
         publisher.publish(80)
-        wait_until(lambda: service.outbox.depth() == 80, timeout=30, message="alerts held back")
+        wait_until(lambda: service.outbox.depth() == 80, timeout=60, message="alerts held back")
         proxy.restore()
         seqs = wait_for_all(gateway.db, 100, timeout=60)
     finally:
