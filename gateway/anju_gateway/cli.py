@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 from anju_common.ratelog import setup_logging
@@ -53,6 +54,9 @@ def _db(data_dir: Path | None, database_url: str | None = None):  # type: ignore
     except psycopg.OperationalError as exc:
         typer.echo(f"database unavailable: {str(exc).strip()[:300]}", err=True)
         raise typer.Exit(1) from None
+    context = click.get_current_context(silent=True)
+    if context is not None:  # closed when the command ends (a pool's threads with it)
+        context.call_on_close(db.close)
     return settings, db
 
 

@@ -8,7 +8,7 @@ Every way an alert enters the gateway (edge ingest, a silent box, a box's data l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from anju_contracts import format_ts
@@ -23,7 +23,7 @@ from anju_gateway.alerts.routing import (
 )
 from anju_gateway.alerts.sla import ack_minutes
 from anju_gateway.settings import GatewaySettings
-from anju_gateway.store.alerts import Admission, Received, received, set_admissions
+from anju_gateway.store.alerts import Admission, NewAlert, Received, received, set_admissions
 from anju_gateway.store.db import Conn
 from anju_gateway.store.events import AlertEvent, add_events
 from anju_gateway.store.routing import policy_of_compound
@@ -75,18 +75,45 @@ def received_event(alert: Received, handler: Handler) -> AlertEvent:
     )
 
 
+Decision = tuple[Admission, AlertEvent]  # the columns and the 接警 event of one alert
+
+
+def decide(alert: Received, policy: Policy | None, settings: GatewaySettings) -> Decision:
+    """Handler, deadlines and 接警 event of one alert, under its precinct's policy (None: the
+    compound is unknown to routing, so the police handle it)."""
+    handler = handler_for(policy, alert.kind, alert.severity) if policy else Handler.police
+    return admission(alert, handler, settings), received_event(alert, handler)
+
+
+def policies_of(conn: Conn, compound_ids: Iterable[str]) -> dict[str, Policy | None]:
+    policies: dict[str, Policy | None] = {}
+    for compound_id in compound_ids:
+        if compound_id not in policies:
+            stored = policy_of_compound(conn, compound_id=compound_id)
+            policies[compound_id] = effective(stored) if stored is not None else None
+    return policies
+
+
+def plan(
+    conn: Conn, alerts: Sequence[NewAlert], *, received_at: str, settings: GatewaySettings
+) -> dict[str, Decision]:
+    """The admission of alerts about to be stored, decided before their write (a read: the
+    write then holds the store's lock for the inserts alone). A routing change that lands
+    between the two is the same as one that landed just after the alerts."""
+    policies = policies_of(conn, (a.compound_id for a in alerts))
+    decisions: dict[str, Decision] = {}
+    for a in alerts:
+        alert = Received(id=a.id, compound_id=a.compound_id, kind=a.kind, severity=a.severity,
+                         received_at=received_at, source_kind=a.source_kind,
+                         source_id=a.source_id, edge_id=a.edge_id)  # fmt: skip
+        decisions[a.id] = decide(alert, policies[a.compound_id], settings)
+    return decisions
+
+
 def admit(conn: Conn, ids: Iterable[str], settings: GatewaySettings) -> None:
     """Route, schedule and open the audit of freshly stored alerts. In their write."""
-    policies: dict[str, Policy | None] = {}
-    admissions: list[Admission] = []
-    events: list[tuple[str, AlertEvent]] = []
-    for alert in received(conn, alert_ids=ids):
-        if alert.compound_id not in policies:
-            stored = policy_of_compound(conn, compound_id=alert.compound_id)
-            policies[alert.compound_id] = effective(stored) if stored is not None else None
-        policy = policies[alert.compound_id]
-        handler = handler_for(policy, alert.kind, alert.severity) if policy else Handler.police
-        admissions.append(admission(alert, handler, settings))
-        events.append((alert.id, received_event(alert, handler)))
-    add_events(conn, events)
-    set_admissions(conn, admissions=admissions)
+    stored = received(conn, alert_ids=ids)
+    policies = policies_of(conn, (a.compound_id for a in stored))
+    decisions = [(a.id, decide(a, policies[a.compound_id], settings)) for a in stored]
+    add_events(conn, [(alert_id, event) for alert_id, (_, event) in decisions])
+    set_admissions(conn, admissions=[adm for _, (adm, _) in decisions])

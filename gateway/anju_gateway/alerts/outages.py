@@ -10,11 +10,11 @@ property-routed one is then closed by the system. docs/lifecycle.md, "Outages".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from anju_contracts import Heartbeat, format_ts
-from anju_gateway.alerts.admission import admit
+from anju_gateway.alerts.admission import Decision, admit
 from anju_gateway.settings import GatewaySettings
 from anju_gateway.store.alerts import (
     OUTAGE_KINDS,
@@ -29,7 +29,7 @@ from anju_gateway.store.alerts import (
     unrecovered,
 )
 from anju_gateway.store.db import Conn
-from anju_gateway.store.events import AlertEvent, add_event, system_event
+from anju_gateway.store.events import AlertEvent, add_event, add_events, system_event
 
 OCCURRENCE = "occurrence"  # 再次发生
 CLEARED = "cleared"  # 已恢复
@@ -66,12 +66,23 @@ def store_alerts(
     *,
     received_at: str,
     settings: GatewaySettings,
+    planned: Mapping[str, Decision] | None = None,
 ) -> Intake:
-    """Store and admit new alerts, outages merged into their open alert. In a write."""
+    """Store and admit new alerts, outages merged into their open alert. In a write.
+
+    ``planned``: the plain alerts' admissions, decided before the write
+    (:func:`~anju_gateway.alerts.admission.plan`); without, they are decided in it."""
     intake = Intake()
     plain = [a for a in alerts if a.kind not in OUTAGE_KINDS]
-    intake.stored, intake.duplicates = insert_alerts(conn, plain, received_at=received_at)
-    admit(conn, intake.stored, settings)
+    if planned is None:
+        intake.stored, intake.duplicates = insert_alerts(conn, plain, received_at=received_at)
+        admit(conn, intake.stored, settings)
+    else:
+        admissions = {a.id: planned[a.id][0] for a in plain}
+        intake.stored, intake.duplicates = insert_alerts(
+            conn, plain, received_at=received_at, admissions=admissions
+        )
+        add_events(conn, [(alert_id, planned[alert_id][1]) for alert_id in intake.stored])
     outages = [a for a in alerts if a.kind in OUTAGE_KINDS]
     known = known_ids(conn, [a.id for a in outages])
     for alert in outages:  # one by one: a batch may hold two outages of one device

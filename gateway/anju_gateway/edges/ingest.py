@@ -17,6 +17,7 @@ from anju_contracts import (
     ReceiptStatus,
     format_ts,
 )
+from anju_gateway.alerts.admission import plan
 from anju_gateway.alerts.feed import publish, summary
 from anju_gateway.alerts.outages import OCCURRENCE, store_alerts
 from anju_gateway.events import EventHub
@@ -85,11 +86,15 @@ def ingest_batch(
     with INGEST_BATCH_SECONDS.time():
         rows = [to_new_alert(a, edge.id) for a in batch.alerts]
         stamp = format_ts(now)
+        planned = plan(db.conn(), rows, received_at=stamp, settings=settings)
         with db.write() as conn:
-            intake = store_alerts(conn, rows, received_at=stamp, settings=settings)
+            intake = store_alerts(conn, rows, received_at=stamp, settings=settings,
+                                  planned=planned)  # fmt: skip
             stored, duplicates = intake.stored, intake.duplicates
-            taken = held_by_other_compounds(
-                conn, alert_ids=duplicates, compound_id=edge.compound_id
+            taken = (
+                held_by_other_compounds(conn, alert_ids=duplicates, compound_id=edge.compound_id)
+                if duplicates
+                else set()
             )
             touch_edge(conn, edge_id=edge.id, now=stamp)
     ALERTS_INGESTED.labels(outcome="stored").inc(len(stored))

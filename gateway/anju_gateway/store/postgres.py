@@ -134,17 +134,26 @@ def translate_ddl(sql: str) -> str:
 class PgCursor:
     """The part of a DB-API cursor the store uses, over a psycopg cursor."""
 
-    def __init__(self, cur: psycopg.ClientCursor[PgRow]) -> None:
+    def __init__(self, cur: psycopg.Cursor[PgRow], pipeline: psycopg.Pipeline | None) -> None:
         self._cur = cur
+        self._pipeline = pipeline
+
+    def _ready(self) -> None:
+        """In a write's pipeline, results arrive when asked for: this one is asked for now."""
+        if self._pipeline is not None and self._cur.pgresult is None:
+            self._pipeline.sync()
 
     @property
     def rowcount(self) -> int:
+        self._ready()
         return self._cur.rowcount
 
     def fetchone(self) -> Any:
+        self._ready()
         return self._cur.fetchone() if self._cur.description else None
 
     def fetchall(self) -> list[Any]:
+        self._ready()
         return self._cur.fetchall() if self._cur.description else []
 
     def __iter__(self) -> Iterator[Any]:
@@ -156,46 +165,25 @@ class PgConn:
 
     def __init__(self, raw: psycopg.Connection[PgRow]) -> None:
         self.raw = raw
+        # Set while a write runs: its statements are sent without waiting for their results.
+        self.pipeline: psycopg.Pipeline | None = None
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> PgCursor:
         cur = psycopg.ClientCursor(self.raw, row_factory=_row_factory)
         cur.execute(translate(sql), tuple(parameters))
-        return PgCursor(cur)
+        return PgCursor(cur, self.pipeline)
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> PgCursor:
-        rows = [tuple(p) for p in parameters]
-        values = _plain_insert(sql)
-        if values is not None and rows:
-            # One multi-row INSERT per chunk instead of a statement per row: a write
-            # transaction holds the write lock for fewer round trips. Rows are inserted in
-            # the order given, so a BIGSERIAL (alerts.rowid) numbers them in that order.
-            head, group = values
-            per = max(1, _MAX_PARAMS // max(1, len(rows[0])))
-            cur = psycopg.ClientCursor(self.raw, row_factory=_row_factory)
-            for start in range(0, len(rows), per):
-                chunk = rows[start : start + per]
-                cur.execute(
-                    translate(head + ", ".join([group] * len(chunk))),
-                    tuple(v for row in chunk for v in row),
-                )
-            return PgCursor(cur)
-        cur = psycopg.ClientCursor(self.raw, row_factory=_row_factory)
-        cur.executemany(translate(sql), rows)
-        return PgCursor(cur)
-
-
-_MAX_PARAMS = 20_000  # per statement (PostgreSQL's limit is 65,535)
-_PLAIN_INSERT = re.compile(
-    r"^(\s*INSERT\s+INTO\s+\w+\s*\([^()]*\)\s*VALUES\s*)(\((?:\s*\?\s*,)*\s*\?\s*\))\s*$",
-    re.I | re.S,
-)
-
-
-@functools.lru_cache(maxsize=256)
-def _plain_insert(sql: str) -> tuple[str, str] | None:
-    """``INSERT INTO t (cols) VALUES (?, ...)`` with nothing after it: (head, ``(?, ...)``)."""
-    m = _PLAIN_INSERT.match(sql)
-    return (m.group(1), m.group(2)) if m else None
+        # psycopg sends the rows in one go (pipeline mode), converts the statement once and,
+        # bound on the server, has PostgreSQL prepare it once per connection. Measured per
+        # 20-row batch: 0.8 ms of client CPU and little of the server's, against 1.0 ms and
+        # half a millisecond of parsing (client-side binding) or twice that (one multi-row
+        # VALUES statement: a new text per batch size, too long for psycopg's cache). The
+        # statements are plain INSERTs and UPDATEs of typed columns, so a parameter's type
+        # comes from its column, as in SQLite.
+        cur = psycopg.Cursor(self.raw, row_factory=_row_factory)
+        cur.executemany(translate(sql), [tuple(p) for p in parameters])
+        return PgCursor(cur, self.pipeline)
 
 
 class _Borrowed:
@@ -216,6 +204,19 @@ class _Borrowed:
 
     def __del__(self) -> None:
         self.give_back()
+
+
+def _roll_back(raw: psycopg.Connection[Any], pipeline: psycopg.Pipeline) -> None:
+    """End a write that failed: collect what is still queued (its errors are the one already
+    raised, or follow from it), then roll back, so the connection is usable again. A broken
+    connection is left for the pool to replace."""
+    for statement in (None, "ROLLBACK"):
+        try:
+            if statement is not None:
+                raw.execute(statement)
+            pipeline.sync()
+        except psycopg.Error:
+            pass
 
 
 class _MigrationDb:
@@ -325,9 +326,32 @@ class PostgresDatabase:
     def write(self) -> Iterator[PgConn]:
         """A write transaction, serial with every other writer of every replica."""
         conn = self.conn()
-        with conn.raw.transaction():
-            conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            yield conn
+        if conn.pipeline is not None:  # a write inside a write: a savepoint of the same one
+            with conn.raw.transaction():
+                yield conn
+            return
+        # Pipeline mode: statements whose results nobody reads (inserts, updates) go out
+        # without waiting for the server, so the lock is held for a few round trips (the reads
+        # the write needs, then COMMIT) instead of one per statement. BEGIN and COMMIT are sent
+        # by hand: psycopg's transaction() syncs the pipeline on entry and twice on exit.
+        with conn.raw.pipeline() as pipeline:
+            conn.pipeline = pipeline
+            try:
+                conn.raw.execute("BEGIN")
+                conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                try:
+                    yield conn
+                except BaseException:
+                    _roll_back(conn.raw, pipeline)
+                    raise
+                conn.raw.execute("COMMIT")
+                try:
+                    pipeline.sync()  # answered only once committed
+                except BaseException:
+                    _roll_back(conn.raw, pipeline)
+                    raise
+            finally:
+                conn.pipeline = None
 
     def ping(self) -> None:
         self.conn().execute("SELECT 1").fetchone()

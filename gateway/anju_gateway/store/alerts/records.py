@@ -8,13 +8,14 @@ One field list with variants: :class:`~anju_contracts.feed.AlertSummary` (the li
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field
 
 from anju_contracts.feed import AlertSummary
+from anju_gateway.store.alerts.state import Admission
 from anju_gateway.store.db import Conn, Row
 
 
@@ -103,20 +104,36 @@ def known_ids(conn: Conn, ids: Sequence[str]) -> set[str]:
     return existing
 
 
+_ADMISSION_COLUMNS = "handler, ack_due_at, close_due_at, property_ack_due_at, property_close_due_at"
+
+
 def insert_alerts(
-    conn: Conn, alerts: Sequence[NewAlert], *, received_at: str
+    conn: Conn,
+    alerts: Sequence[NewAlert],
+    *,
+    received_at: str,
+    admissions: Mapping[str, Admission] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Store the alerts not seen before; returns (stored ids, duplicate ids). Call in a write."""
+    """Store the alerts not seen before; returns (stored ids, duplicate ids). Call in a write.
+
+    With ``admissions`` (every alert's, decided before the write) the handler and deadlines are
+    stored with the row; without, the caller admits the stored ones afterwards."""
     ids = [a.id for a in alerts]
     existing = known_ids(conn, ids)
     fresh: dict[str, NewAlert] = {}
     for a in alerts:
         if a.id not in existing and a.id not in fresh:
             fresh[a.id] = a
-    conn.executemany(
-        f"INSERT INTO alerts ({_BASE_COLUMNS}) VALUES ({_marks(14)})",
-        [_row(a, received_at) for a in fresh.values()],
-    )
+    if admissions is None:
+        conn.executemany(
+            f"INSERT INTO alerts ({_BASE_COLUMNS}) VALUES ({_marks(14)})",
+            [_row(a, received_at) for a in fresh.values()],
+        )
+    else:
+        conn.executemany(
+            f"INSERT INTO alerts ({_BASE_COLUMNS}, {_ADMISSION_COLUMNS}) VALUES ({_marks(19)})",
+            [_row(a, received_at) + _admitted(admissions[a.id]) for a in fresh.values()],
+        )
     conn.executemany(
         "INSERT INTO alert_snapshots (alert_id, jpeg) VALUES (?, ?)",
         [(a.id, a.snapshot) for a in fresh.values() if a.snapshot is not None],
@@ -135,6 +152,11 @@ def held_by_other_compounds(conn: Conn, *, alert_ids: Sequence[str], compound_id
         )
         taken.update(r[0] for r in conn.execute(sql, [*chunk, compound_id, *chunk, compound_id]))
     return taken
+
+
+def _admitted(a: Admission) -> tuple[object, ...]:
+    return (a.handler, a.ack_due_at, a.close_due_at, a.property_ack_due_at,
+            a.property_close_due_at)  # fmt: skip
 
 
 def _row(a: NewAlert, received_at: str) -> tuple[object, ...]:
