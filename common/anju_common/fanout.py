@@ -36,6 +36,10 @@ class EventHub:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def has_subscribers(self) -> bool:
+        return bool(self._subs)
+
     def subscribe(self) -> asyncio.Queue[Event]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)

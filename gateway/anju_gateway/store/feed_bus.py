@@ -135,6 +135,8 @@ class PostgresEventHub(EventHub):
         self.listening.clear()
 
     def _deliver(self, payload: str) -> None:
+        if not self.has_subscribers:  # no open feed here: nothing to decode
+            return
         try:
             events = [Event(str(raw["t"]), raw["c"], dict(raw["d"])) for raw in json.loads(payload)]
         except (ValueError, KeyError, TypeError) as exc:

@@ -73,8 +73,13 @@ class PgRow(tuple[Any, ...]):
 
 
 def _row_factory(cursor: psycopg.Cursor[Any]) -> RowMaker[PgRow]:
-    desc = cursor.description or []
-    index = {d.name: i for i, d in enumerate(desc)}
+    return _row_class(tuple(d.name for d in cursor.description or ()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _row_class(names: tuple[str, ...]) -> RowMaker[PgRow]:
+    """A row class per column list (made once: a class per query was measurable per request)."""
+    index = {name: i for i, name in enumerate(names)}
     cls = type("Row", (PgRow,), {"_index": index, "__slots__": ()})
 
     def make(values: Sequence[Any]) -> PgRow:
