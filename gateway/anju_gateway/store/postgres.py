@@ -15,7 +15,9 @@ Decisions (measured and explained in docs/architecture.md):
   transaction-scoped advisory lock before its first statement. Every read-modify-write of the
   store (state transitions, sweeps, cursors, ingest) stays correct across replicas without
   per-query locking, and alerts take their ``rowid`` in commit order, so a cursor never skips an
-  alert committed late. Reads run in autocommit, in parallel, from any replica.
+  alert committed late. Reads run in autocommit, in parallel, from any replica. A write runs in
+  pipeline mode, so the lock is held for the round trips of the reads it needs and its COMMIT,
+  not one per statement.
 - **A bounded pool** (psycopg_pool): each thread borrows one connection for its life and hands
   it back when the thread ends; a broken connection (the server restarted) is dropped and the
   next call takes a fresh one. Waiting for a connection, connecting and each statement have
@@ -346,11 +348,7 @@ class PostgresDatabase:
                 conn.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                 try:
                     yield conn
-                except BaseException:
-                    _roll_back(conn.raw, pipeline)
-                    raise
-                conn.raw.execute("COMMIT")
-                try:
+                    conn.raw.execute("COMMIT")  # raises a queued statement's error, if any
                     pipeline.sync()  # answered only once committed
                 except BaseException:
                     _roll_back(conn.raw, pipeline)
