@@ -5,11 +5,9 @@ from __future__ import annotations
 import socket
 import time
 
+from anju_common.ports import free_port
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+__all__ = ["free_port", "wait_for_port"]
 
 
 def wait_for_port(host: str, port: int, timeout: float = 10.0) -> None:

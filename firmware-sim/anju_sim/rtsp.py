@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import IO, Any, Literal
+
+from anju_common.ports import free_port
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +38,6 @@ def rtsp_server_missing() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return APT
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class RtspCamera:

@@ -17,7 +17,6 @@ import hashlib
 import json
 import re
 import secrets
-import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -25,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+
+from anju_common.ports import free_port
 
 REALM = "viid"
 CHINA = timezone(timedelta(hours=8))
@@ -38,12 +39,6 @@ LISTS = {
         "AppearTime",
     ),
 }  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _md5(text: str) -> str:
