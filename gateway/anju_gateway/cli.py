@@ -5,9 +5,8 @@ from __future__ import annotations
 import getpass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 
 from anju_common.ratelog import setup_logging
@@ -19,6 +18,11 @@ from anju_gateway.precinct.viid_cli import app as viid_app
 app = typer.Typer(
     help="The central gateway (中心网关): API, officers' console, enrolment.", no_args_is_help=True
 )
+
+
+@app.callback()
+def _gateway(ctx: typer.Context) -> None:
+    ctx.call_on_close(_close_opened)
 
 
 def _settings(  # type: ignore[no-untyped-def]
@@ -54,10 +58,16 @@ def _db(data_dir: Path | None, database_url: str | None = None):  # type: ignore
     except psycopg.OperationalError as exc:
         typer.echo(f"database unavailable: {str(exc).strip()[:300]}", err=True)
         raise typer.Exit(1) from None
-    context = click.get_current_context(silent=True)
-    if context is not None:  # closed when the command ends (a pool's threads with it)
-        context.call_on_close(db.close)
+    _opened.append(db)  # closed when the command ends (a pool's threads with it)
     return settings, db
+
+
+_opened: list[Any] = []  # the stores the running command opened
+
+
+def _close_opened() -> None:
+    while _opened:
+        _opened.pop().close()
 
 
 @app.command()

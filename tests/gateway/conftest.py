@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support import engines
+from tests.support.servers import GatewayServer
 
 
 @pytest.fixture(autouse=True, params=engines.ENGINES)
@@ -20,5 +21,6 @@ def store_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
         monkeypatch.setenv("ANJU_GATEWAY_DATABASE_URL", url)
         engines.begin_test(url)
     yield request.param
+    GatewayServer.close_all()
     engines.set_engine("sqlite")
     engines.begin_test(None)

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 PASSWORD = "test-password-1"
 
 
+_made: list[GatewayServer] = []  # see GatewayServer.close_all
+
+
 class GatewayServer:
     """The real FastAPI app under uvicorn in a thread."""
 
@@ -49,6 +52,7 @@ class GatewayServer:
         self.db: Database = self.app.state.db
         self.server: HttpServer | None = None
         self.thread: threading.Thread | None = None
+        _made.append(self)
 
     @property
     def url(self) -> str:
@@ -60,6 +64,15 @@ class GatewayServer:
         self.thread.start()
         wait_for_port("127.0.0.1", self.port, timeout=15)
         return self
+
+    @staticmethod
+    def close_all() -> None:
+        """Stop every gateway made since the last call and close its store (one a test only
+        seeded through, never started, would leave its PostgreSQL pool's threads running)."""
+        while _made:
+            gw = _made.pop()
+            gw.stop()
+            gw.db.close()
 
     def stop(self) -> None:
         if self.server is not None:

@@ -84,7 +84,11 @@ def test_cli_sets_and_shows_the_link(tmp_path: Path, upper: ViidServer) -> None:
     assert done.exit_code == 0, done.output
     assert "intrusion,watchlist" in done.output and "pw-from-env" not in done.output
     settings = GatewaySettings(data_dir=tmp_path / "gw")  # the test's store (env on PostgreSQL)
-    assert secrets_for(settings.open_database(), settings.data_dir).get("p1") == "pw-from-env"
+    store = settings.open_database()
+    try:
+        assert secrets_for(store, settings.data_dir).get("p1") == "pw-from-env"
+    finally:
+        store.close()
     wrong = runner.invoke(app, [*args[:-4], "--kinds", "nonsense", "--data-dir", data],
                           env={"ANJU_PASSWORD": "x"})  # fmt: skip
     assert wrong.exit_code == 2 and "--kinds" in wrong.output
