@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+
+from anju_common.stats import percentile
+
+__all__ = ["RESULTS", "Result", "percentile", "report"]
 
 
 @dataclass(frozen=True)
@@ -17,16 +20,6 @@ class Result:
 
 # Every result that has a target, in the order measured; the summary table is made from it.
 RESULTS: list[Result] = []
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def report(name: str, value: float, unit: str, target: str, ok: bool) -> bool:

@@ -32,6 +32,7 @@ from pathlib import Path
 import httpx
 from ulid import ULID
 
+from anju_common.stats import percentile
 from anju_contracts import format_ts, utcnow
 
 
@@ -70,16 +71,6 @@ class HttpLoadSpec:
     timeout: float = 10.0
 
 
-def _pct(values: Sequence[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q / 100.0
-    lo = int(k)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
 @dataclass
 class HttpLoadReport:
     offered: int = 0
@@ -92,9 +83,6 @@ class HttpLoadReport:
     feed_missing: int = 0  # accepted alerts some open feed never showed
     refusals: dict[str, int] = field(default_factory=dict)
 
-    def percentile(self, values: Sequence[float], q: float) -> float:
-        return _pct(values, q)
-
     def as_dict(self) -> dict[str, float | int | dict[str, int]]:
         return {
             "offered": self.offered,
@@ -102,13 +90,13 @@ class HttpLoadReport:
             "refused": self.refused,
             "seconds": round(self.seconds, 3),
             "accept_rate": round(self.accepted / self.seconds, 2) if self.seconds else 0.0,
-            "accept_p50_ms": round(_pct(self.accept_ms, 50), 2),
-            "accept_p99_ms": round(_pct(self.accept_ms, 99), 2),
+            "accept_p50_ms": round(percentile(self.accept_ms, 50), 2),
+            "accept_p99_ms": round(percentile(self.accept_ms, 99), 2),
             "feeds": self.feeds_open,
             "feed_events": len(self.feed_ms),
             "feed_missing": self.feed_missing,
-            "feed_p50_ms": round(_pct(self.feed_ms, 50), 2),
-            "feed_p99_ms": round(_pct(self.feed_ms, 99), 2),
+            "feed_p50_ms": round(percentile(self.feed_ms, 50), 2),
+            "feed_p99_ms": round(percentile(self.feed_ms, 99), 2),
             "refusals": dict(self.refusals),
         }
 
