@@ -22,7 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
 
-from anju_sim.rtsp import Mode, free_port
+from anju_common.ports import free_port
+from anju_sim.rtsp import Mode
 
 logger = logging.getLogger(__name__)
 

@@ -67,12 +67,13 @@ class GatewayServer:
 
     @staticmethod
     def close_all() -> None:
-        """Stop every gateway made since the last call and close its store (one a test only
-        seeded through, never started, would leave its PostgreSQL pool's threads running)."""
+        """Close the store of every gateway made since the last call that is not serving (one a
+        test only seeded through, never started, would leave its PostgreSQL pool's threads
+        running). A serving one (a module's fixture) closes its store when it stops."""
         while _made:
             gw = _made.pop()
-            gw.stop()
-            gw.db.close()
+            if gw.thread is None:
+                gw.db.close()
 
     def stop(self) -> None:
         if self.server is not None:
