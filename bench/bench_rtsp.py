@@ -124,7 +124,8 @@ def eight_cameras(cameras: int = 8, fps: float = 2.0, seconds: float = 20.0) -> 
     """A real `anju edge run` with 8 RTSP cameras (12 fps streams, GOP 24: every frame decoded)
     sampled at 2 fps, the model on each sampled frame."""
     from anju.broker import MosquittoBroker
-    from anju_sim.rtsp import RtspCamera, free_port
+    from anju_common.ports import free_port
+    from anju_sim.rtsp import RtspCamera
     from anju_sim.scenario import media
 
     cams = [RtspCamera(f"cam{i}", media("plaza.jpg"), fps=12, gop=24) for i in range(cameras)]
