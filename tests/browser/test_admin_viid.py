@@ -83,6 +83,8 @@ def test_link_set_through_the_page_registers_and_counts(  # type: ignore[no-unty
     log_in(page, gw, "root")
     open_admin(page, "viid")
     page.select_option("#vi-form select[name=precinct]", label="浔阳派出所")
+    # Another precinct reloads the form: typing into the one it replaces would be lost.
+    page.wait_for_load_state("networkidle")
     page.wait_for_selector("#vi-status >> text=该派出所尚未设置视图库对接")
     # The default is what the API does with no kinds: the police-routed alerts.
     assert page.is_checked("input[name=which][value=police]")
@@ -164,6 +166,7 @@ def test_turning_the_link_off_and_another_precinct(  # type: ignore[no-untyped-d
     log_in(page, gw, "root")
     open_admin(page, "viid")
     page.select_option("#vi-form select[name=precinct]", label="浔阳派出所")
+    page.wait_for_load_state("networkidle")  # as above
     page.wait_for_selector("#vi-status >> text=该派出所尚未设置视图库对接")
     page.click("#vi-form button[type=submit]")  # empty: the page says what is missing first
     assert page.inner_text("#vi-error") == "请填写以 http:// 或 https:// 开头的上级视图库地址"

@@ -129,6 +129,11 @@ def ape_list(conn: Conn, precinct_id: str) -> APEList:
     """The precinct's coded gates and cameras, named, with whether each is online now: the
     device's state in its box's last heartbeat, and the box itself online."""
     compounds = compound_ids_in_precinct(conn, precinct_id=precinct_id)
+    # The codes first: a heartbeat stores a box's codes, names and device states in one
+    # transaction, and these reads are separate. Read in this order, a beat committing between
+    # them gives no list yet or a whole one, never its codes without its states (which was a
+    # list of 状态未知 devices, pushed once, then again with their states a round later).
+    codes = store.codes_of(conn, compounds)
     states: dict[tuple[str, str, str], str] = {}
     for edge in list_health(conn, compound_ids=compounds):
         for device in edge.heartbeat.get("devices", []):
@@ -136,7 +141,7 @@ def ape_list(conn: Conn, precinct_id: str) -> APEList:
             states[(edge.compound_id, device["kind"], device["id"])] = ONLINE if up else OFFLINE
     names = names_of(conn, compounds)
     apes = []
-    for c in store.codes_of(conn, compounds):
+    for c in codes:
         if c.kind == "compound" or c.effective is None:
             continue
         known = names.get(c.compound_id, CompoundNames())

@@ -62,6 +62,7 @@ Admin.pages.viid = {
       <section id="vi-status" class="viid-status">${this.statusHtml()}</section>`;
     const form = el.querySelector("#vi-form");
     form.elements.precinct.addEventListener("change", async () => {
+      if (form.elements.precinct.value === this.precinct) return;  // nothing to reload (and no typing lost)
       this.precinct = form.elements.precinct.value; this.message = ""; this.error = ""; await Admin.refresh();
     });
     form.querySelectorAll("input[name=which]").forEach((r) => r.addEventListener("change", () => {
