@@ -202,6 +202,35 @@ def test_alert_stored_by_one_replica_reaches_an_officer_on_the_other_within_1s(
         feed.close()
 
 
+def test_a_batch_of_100_alerts_reaches_officers_on_both_replicas_every_one(
+    replicas: Replicas, precinct: Precinct
+) -> None:
+    """One POST of 100 alerts is 100 feed events: packed into several notifications (each at
+    most 8,000 bytes), sent off the request, each event shown once on both replicas' feeds."""
+    from ulid import ULID
+
+    a, b = replicas.all
+    feeds = [Feed(a.url), Feed(b.url)]
+    ids = [str(ULID()) for _ in range(100)]
+    alerts = [
+        {"id": alert_id, "compound_id": "c1", "source_kind": "gate", "source_id": "g1",
+         "kind": "door_forced", "severity": "critical", "ts": format_ts(utcnow()),
+         "details": {"seq": seq, "note": "东侧围墙" * 20}}
+        for seq, alert_id in enumerate(ids)
+    ]  # fmt: skip
+    try:
+        auth = {"Authorization": f"Bearer {precinct.token()}"}
+        sent = httpx.post(f"{a.url}/api/v1/edge/alerts", json={"v": 1, "alerts": alerts},
+                          headers=auth, timeout=10)  # fmt: skip
+        assert sent.status_code == 200
+        for feed in feeds:
+            wait_until(lambda f=feed: len(f.seen) >= 100, timeout=10, message="100 on the feed")
+            assert sorted(feed.seen) == sorted(ids)
+    finally:
+        for feed in feeds:
+            feed.close()
+
+
 def test_replica_killed_mid_stream_every_alert_once_and_live_on_the_survivor(
     tmp_path: Path, broker, replicas: Replicas, precinct: Precinct
 ) -> None:  # type: ignore[no-untyped-def]
